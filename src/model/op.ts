@@ -19,7 +19,14 @@ export type Op =
 
 export type OpKind = Op['kind'];
 
-export const OP_KINDS: readonly OpKind[] = ['insmod', 'rmmod', 'enable', 'disable', 'force', 'complete'];
+export const OP_KINDS: readonly OpKind[] = [
+  'insmod',
+  'rmmod',
+  'enable',
+  'disable',
+  'force',
+  'complete',
+];
 
 /** The errno values livepatch operations return. */
 export type Errno = 'EINVAL' | 'EBUSY' | 'EEXIST' | 'ENOENT';
