@@ -1,0 +1,320 @@
+/**
+ * Catalog files: the livepatch modules a plan may load, as `struct klp_patch` values
+ * (include/linux/livepatch.h) with their `struct klp_state` arrays.
+ *
+ * Guarantees: a returned catalog has unique module names (with `-` read as `_`, as kbuild
+ * names modules), state ids in 1..2^64-1 held exactly as `bigint`, versions and replace sets
+ * in 0..2^32-1, and every patch and state declaration keeps its span. Duplicate state ids are
+ * kept in order with a warning: `klp_get_state()` returns the first, and so does `getState`.
+ */
+import { type Catalog, catalog } from '../model/catalog.ts';
+import {
+  type KlpFunc,
+  type KlpState,
+  MAX_REPLACE_SET,
+  MAX_STATE_ID,
+  MAX_STATE_VERSION,
+  type Patch,
+} from '../model/patch.ts';
+import { Source, type Span } from '../source/source.ts';
+import { readTextFile } from './fs.ts';
+import {
+  type Field,
+  type Fields,
+  readBool,
+  readFields,
+  readList,
+  readStateId,
+  readString,
+  readUnsigned,
+} from './read.ts';
+import { type Loaded, loaded, Reporter, unreadable } from './reporter.ts';
+import { literal, parseYaml, type Value } from './yaml-tree.ts';
+
+/** Where a `struct klp_state` entry is declared. */
+export interface StateDecl {
+  readonly id: bigint;
+  /** The whole entry. */
+  readonly span: Span;
+  /** The `id` value. */
+  readonly idSpan: Span;
+}
+
+/** Where a patch is declared, for reports that point back at the catalog. */
+export interface PatchDecl {
+  readonly source: Source;
+  /** The whole entry of the `patches` list. */
+  readonly span: Span;
+  /** The `name` value. */
+  readonly nameSpan: Span;
+  /** Parallel to `Patch.states`, duplicates included. */
+  readonly states: readonly StateDecl[];
+}
+
+/** A catalog read from a file, with the declaration of each patch by name. */
+export interface SourcedCatalog extends Catalog {
+  readonly decls: ReadonlyMap<string, PatchDecl>;
+}
+
+/**
+ * The declaration of state `id` in a patch: the first one, the entry the kernel uses.
+ *
+ * @example
+ * const decl = cat.decls.get('test_klp_state2');
+ * const at = decl && stateDecl(decl, 1n); // span of `- id: 1 ...`
+ */
+export function stateDecl(decl: PatchDecl, id: bigint): StateDecl | undefined {
+  return decl.states.find((s) => s.id === id);
+}
+
+const CATALOG_KEYS = ['patches'];
+const PATCH_KEYS = ['name', 'replace', 'replace_set', 'states', 'functions'];
+const STATE_KEYS = ['id', 'version', 'block_disable'];
+const FUNCTION_KEYS = ['object', 'name', 'sympos'];
+/** Module names as kbuild makes them from file names. */
+const MODULE_NAME = /^[A-Za-z0-9_-]+$/;
+/** `klp_func.old_sympos` is an `unsigned long`; positions beyond 2^32-1 do not occur. */
+const MAX_SYMPOS = 0xffff_ffff;
+
+const EMPTY_HELP = 'a catalog file starts with `patches:`, a list of livepatch modules';
+
+/**
+ * Reads a catalog document (top level `patches:`).
+ *
+ * @example
+ * const { value, diagnostics } = parseCatalog(new Source('streams.yaml', text));
+ * value?.byName.get('test_klp_state2')?.replace // true
+ */
+export function parseCatalog(source: Source): Loaded<SourcedCatalog> {
+  const r = new Reporter(source);
+  return loaded(readCatalogDocument(r).catalog, r.diagnostics);
+}
+
+/**
+ * Reads a catalog file; an unreadable file is a diagnostic on an empty source named `path`.
+ *
+ * @example
+ * const { value } = loadCatalogFile('examples/streams.yaml');
+ */
+export function loadCatalogFile(path: string): Loaded<SourcedCatalog> {
+  const text = readTextFile(path);
+  if (typeof text === 'string') return parseCatalog(new Source(path, text));
+  return unreadable<SourcedCatalog>(path, text.reason);
+}
+
+/** What reading a catalog yields: the catalog if clean, and the names it declares anyway. */
+export interface CatalogRead {
+  readonly catalog: SourcedCatalog | null;
+  /** Every well-formed patch name, even when other parts are wrong: plans check names against it. */
+  readonly names: readonly string[] | null;
+}
+
+/** Reads a whole catalog document into `r`. */
+export function readCatalogDocument(r: Reporter): CatalogRead {
+  const top = parseYaml(r, EMPTY_HELP);
+  if (top === null) return { catalog: null, names: null };
+  const fields = readFields(r, top, 'the catalog', CATALOG_KEYS, CATALOG_KEYS);
+  const patches = fields?.byKey.get('patches');
+  if (patches === undefined) return { catalog: null, names: null };
+  return readPatchList(r, patches.value);
+}
+
+/** Reads a `patches:` list, from a catalog file or inline in a plan. */
+export function readPatchList(r: Reporter, v: Value): CatalogRead {
+  const before = r.errorCount;
+  const items = readList(r, v, '`patches`');
+  if (items === null) return { catalog: null, names: null };
+  const patches: Patch[] = [];
+  const decls = new Map<string, PatchDecl>();
+  // Keyed by the kernel's module name, to catch `a-b` next to `a_b`.
+  const seen = new Map<string, { name: string; span: Span }>();
+  const names: string[] = [];
+  for (const item of items) {
+    const read = readPatch(r, item);
+    if (read.name === null) continue;
+    const { value: name, span } = read.name;
+    const first = seen.get(moduleName(name));
+    if (first !== undefined) {
+      const same = first.name === name;
+      r.error(
+        'KV0111',
+        span,
+        same
+          ? `duplicate patch name \`${name}\``
+          : `duplicate patch name \`${name}\`: same module as \`${first.name}\``,
+        {
+          related: [r.related(first.span, `\`${first.name}\` first declared here`)],
+          help: same ? undefined : 'kbuild names modules with `-` replaced by `_`',
+        },
+      );
+      continue;
+    }
+    seen.set(moduleName(name), { name, span });
+    names.push(name);
+    if (read.patch === null) continue;
+    patches.push(read.patch);
+    decls.set(name, { source: r.source, span: item.span, nameSpan: span, states: read.states });
+  }
+  if (r.errorCount > before) return { catalog: null, names };
+  return { catalog: { ...catalog(patches), decls }, names };
+}
+
+interface PatchRead {
+  readonly name: { readonly value: string; readonly span: Span } | null;
+  readonly patch: Patch | null;
+  readonly states: readonly StateDecl[];
+}
+
+function readPatch(r: Reporter, v: Value): PatchRead {
+  const before = r.errorCount;
+  const f = readFields(r, v, 'a patch', PATCH_KEYS, ['name']);
+  if (f === null) return { name: null, patch: null, states: [] };
+  const nameField = f.byKey.get('name');
+  const name = nameField === undefined ? null : readModuleName(r, nameField.value, 'module');
+  const replace = optional(f, 'replace', false, (x) => readBool(r, x, '`replace`'));
+  const replaceSet = optional(f, 'replace_set', 0, (x) =>
+    readUnsigned(r, x, '`replace_set`', MAX_REPLACE_SET),
+  );
+  const states = optional(f, 'states', [], (x) => readStates(r, x, name));
+  const functions = optional(f, 'functions', [], (x) => readFunctions(r, x));
+  const named =
+    name === null || nameField === undefined ? null : { value: name, span: nameField.value.span };
+  if (
+    r.errorCount > before ||
+    name === null ||
+    replace === null ||
+    replaceSet === null ||
+    states === null ||
+    functions === null
+  ) {
+    return { name: named, patch: null, states: [] };
+  }
+  return {
+    name: named,
+    patch: {
+      name,
+      replace,
+      replaceSet,
+      states: states.map((s) => s.state),
+      functions,
+    },
+    states: states.map((s) => s.decl),
+  };
+}
+
+function readStates(
+  r: Reporter,
+  v: Value,
+  patchName: string | null,
+): { state: KlpState; decl: StateDecl }[] | null {
+  const items = readList(r, v, '`states`');
+  if (items === null) return null;
+  const out: { state: KlpState; decl: StateDecl }[] = [];
+  let ok = true;
+  for (const item of items) {
+    const read = readState(r, item);
+    if (read === null) {
+      ok = false;
+      continue;
+    }
+    const first = out.find((s) => s.state.id === read.state.id);
+    if (first !== undefined) {
+      const of = patchName === null ? '' : ` in patch \`${patchName}\``;
+      r.warning(
+        'KV0114',
+        read.decl.idSpan,
+        `duplicate state id \`${literal(r, read.decl.idSpan)}\`${of}: the first one counts`,
+        {
+          related: [
+            r.related(
+              first.decl.span,
+              'the kernel uses this entry (`klp_get_state()` returns the first)',
+            ),
+          ],
+          help: 'remove the later entry',
+        },
+      );
+    }
+    out.push(read);
+  }
+  return ok ? out : null;
+}
+
+function readState(r: Reporter, v: Value): { state: KlpState; decl: StateDecl } | null {
+  const f = readFields(r, v, 'a state', STATE_KEYS, ['id']);
+  if (f === null) return null;
+  const idField = f.byKey.get('id');
+  const id = idField === undefined ? null : readStateId(r, idField.value, MAX_STATE_ID);
+  const version = optional(f, 'version', 0, (x) =>
+    readUnsigned(r, x, '`version`', MAX_STATE_VERSION),
+  );
+  const blockDisable = optional(f, 'block_disable', false, (x) =>
+    readBool(r, x, '`block_disable`'),
+  );
+  if (idField === undefined || id === null || version === null || blockDisable === null)
+    return null;
+  return {
+    state: { id, version, blockDisable },
+    decl: { id, span: v.span, idSpan: idField.value.span },
+  };
+}
+
+function readFunctions(r: Reporter, v: Value): KlpFunc[] | null {
+  const items = readList(r, v, '`functions`');
+  if (items === null) return null;
+  const out: KlpFunc[] = [];
+  let ok = true;
+  for (const item of items) {
+    const f = readFields(r, item, 'a function', FUNCTION_KEYS, ['object', 'name']);
+    if (f === null) {
+      ok = false;
+      continue;
+    }
+    const object = required(f, 'object', (x) => readModuleName(r, x, 'object'));
+    const name = required(f, 'name', (x) => readFunctionName(r, x));
+    const sympos = optional(f, 'sympos', 0, (x) => readUnsigned(r, x, '`sympos`', MAX_SYMPOS));
+    if (object === null || name === null || sympos === null) ok = false;
+    else out.push({ object, name, sympos });
+  }
+  return ok ? out : null;
+}
+
+/** A module name (`name` of a patch, `object` of a function: `vmlinux` or a module). */
+function readModuleName(r: Reporter, v: Value, what: 'module' | 'object'): string | null {
+  const name = readString(r, v, what === 'module' ? '`name`' : '`object`');
+  if (name === null) return null;
+  if (MODULE_NAME.test(name)) return name;
+  r.error('KV0110', v.span, `invalid ${what} name \`${literal(r, v.span)}\``, {
+    help:
+      what === 'module'
+        ? 'a module name uses only letters, digits, `_` and `-`'
+        : 'an object is `vmlinux` or a module name (letters, digits, `_` and `-`)',
+  });
+  return null;
+}
+
+function readFunctionName(r: Reporter, v: Value): string | null {
+  const name = readString(r, v, '`name`');
+  if (name === null) return null;
+  if (/^\S+$/.test(name)) return name;
+  r.error('KV0110', v.span, `invalid function name \`${literal(r, v.span)}\``, {
+    help: 'a function name is a symbol name such as `cmdline_proc_show`',
+  });
+  return null;
+}
+
+/** The value of a field with a default; null when it is present but wrong (reported). */
+function optional<T>(f: Fields, key: string, fallback: T, read: (v: Value) => T | null): T | null {
+  const field: Field | undefined = f.byKey.get(key);
+  return field === undefined ? fallback : read(field.value);
+}
+
+/** The value of a required field; null when missing (reported by `readFields`) or wrong. */
+function required<T>(f: Fields, key: string, read: (v: Value) => T | null): T | null {
+  const field = f.byKey.get(key);
+  return field === undefined ? null : read(field.value);
+}
+
+function moduleName(name: string): string {
+  return name.replaceAll('-', '_');
+}

@@ -1,0 +1,16 @@
+/**
+ * Input files to model: catalog and plan files (YAML or JSON), validated with every problem
+ * reported as a diagnostic pointing into the file.
+ */
+
+export {
+  loadCatalogFile,
+  type PatchDecl,
+  parseCatalog,
+  type SourcedCatalog,
+  type StateDecl,
+  stateDecl,
+} from './catalog.ts';
+export { INGEST_CODES, type IngestCode } from './codes.ts';
+export { loadPlanFile, type Plan, type PlanStep, parsePlan } from './plan.ts';
+export type { Loaded } from './reporter.ts';

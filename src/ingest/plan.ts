@@ -1,0 +1,315 @@
+/**
+ * Plan files: a catalog (by path or inline), the rule set to judge it by, the patches loaded
+ * before the first step, and a list of operations with their expected results.
+ *
+ * Guarantees: a returned plan has exactly one catalog, every patch name in `initial` and in
+ * the steps is in that catalog, each step holds exactly one operation, and every step keeps
+ * its span. The rule set name is returned as written; the caller resolves it.
+ */
+import { dirname, isAbsolute, join } from 'node:path';
+import { isScalar, type Scalar } from 'yaml';
+import { ERRNOS, OP_KINDS, type Op, type OpResult } from '../model/op.ts';
+import { Source, type Span } from '../source/source.ts';
+import { didYouMean } from '../source/suggest.ts';
+import {
+  type CatalogRead,
+  readCatalogDocument,
+  readPatchList,
+  type SourcedCatalog,
+} from './catalog.ts';
+import { readTextFile, readUtf8 } from './fs.ts';
+import {
+  type Field,
+  quoted,
+  readBool,
+  readChoice,
+  readFields,
+  readList,
+  readString,
+} from './read.ts';
+import { type Loaded, loaded, Reporter, unreadable } from './reporter.ts';
+import { describe, literal, parseYaml, type Value } from './yaml-tree.ts';
+
+/** One operation of a plan with the result the user expects. */
+export interface PlanStep {
+  readonly op: Op;
+  readonly expect: OpResult;
+  readonly source: Source;
+  readonly span: Span;
+}
+
+export interface Plan {
+  readonly source: Source;
+  /** The rule set name or path as written; `span` is null when defaulted to `upstream`. */
+  readonly rules: { readonly value: string; readonly span: Span | null };
+  readonly transitions: 'auto' | 'manual';
+  readonly catalog: SourcedCatalog;
+  /** The catalog file, or null when the patches are inline in the plan. */
+  readonly catalogSource: Source | null;
+  /** Patches loaded bottom to top before the first step. */
+  readonly initial: readonly { readonly name: string; readonly span: Span }[];
+  readonly steps: readonly PlanStep[];
+}
+
+const PLAN_KEYS = ['rules', 'catalog', 'patches', 'transitions', 'initial', 'steps'];
+const STEP_KEYS: readonly string[] = [...OP_KINDS, 'expect'];
+const RESULTS: readonly OpResult[] = ['ok', ...ERRNOS];
+const TRANSITIONS: readonly Plan['transitions'][] = ['auto', 'manual'];
+const EMPTY_HELP = 'a plan needs `catalog:` (or inline `patches:`) and `steps:`';
+
+/**
+ * Reads a plan; a `catalog:` path is read with `readFile`, relative to the plan's directory,
+ * and problems inside it are reported against the catalog file itself.
+ *
+ * @example
+ * const { value } = parsePlan(new Source('plan.yaml', 'patches: []\nsteps: []\n'));
+ * value?.rules.value // 'upstream'
+ */
+export function parsePlan(
+  source: Source,
+  readFile: (path: string) => string = readUtf8,
+): Loaded<Plan> {
+  const r = new Reporter(source);
+  const reporters = [r];
+  const plan = readPlan(r, (path, at) => {
+    const text = readTextFile(path, readFile);
+    if (typeof text !== 'string') {
+      r.error('KV0109', at.span, `cannot read catalog \`${literal(r, at.span)}\`: ${text.reason}`, {
+        help: `looked for \`${path}\` (relative to the plan file)`,
+      });
+      return null;
+    }
+    const cr = new Reporter(new Source(path, text));
+    reporters.push(cr);
+    return { source: cr.source, read: readCatalogDocument(cr) };
+  });
+  return loaded(
+    plan,
+    reporters.flatMap((x) => x.diagnostics),
+  );
+}
+
+/**
+ * Reads a plan file and the catalog file it names.
+ *
+ * @example
+ * const { value, diagnostics } = loadPlanFile('examples/test-state.yaml');
+ */
+export function loadPlanFile(path: string): Loaded<Plan> {
+  const text = readTextFile(path);
+  if (typeof text === 'string') return parsePlan(new Source(path, text));
+  return unreadable<Plan>(path, text.reason);
+}
+
+/** Reads the catalog file at a path (already resolved); null when unreadable (reported). */
+type CatalogFileReader = (
+  path: string,
+  at: Value,
+) => { readonly source: Source; readonly read: CatalogRead } | null;
+
+function readPlan(r: Reporter, readCatalogFile: CatalogFileReader): Plan | null {
+  const top = parseYaml(r, EMPTY_HELP);
+  if (top === null) return null;
+  const f = readFields(r, top, 'the plan', PLAN_KEYS);
+  if (f === null) return null;
+  const field = (key: string): Field | undefined => f.byKey.get(key);
+
+  const rulesField = field('rules');
+  const rules =
+    rulesField === undefined
+      ? { value: 'upstream', span: null }
+      : nullable(readString(r, rulesField.value, '`rules`'), (value) => ({
+          value,
+          span: rulesField.value.span,
+        }));
+  const transitionsField = field('transitions');
+  const transitions =
+    transitionsField === undefined
+      ? 'auto'
+      : readChoice(r, transitionsField.value, '`transitions`', TRANSITIONS);
+
+  const { catalog, catalogSource, names } = resolveCatalog(r, f.span, field, readCatalogFile);
+  const known = names === null ? null : new Set(names);
+  const initialField = field('initial');
+  const initial = initialField === undefined ? [] : readInitial(r, initialField.value, known);
+  const stepsField = field('steps');
+  const steps = stepsField === undefined ? [] : readSteps(r, stepsField.value, known);
+
+  if (
+    rules === null ||
+    transitions === null ||
+    catalog === null ||
+    initial === null ||
+    steps === null
+  ) {
+    return null;
+  }
+  return { source: r.source, rules, transitions, catalog, catalogSource, initial, steps };
+}
+
+/** The plan's catalog: a `catalog:` file or inline `patches:`, exactly one of them. */
+function resolveCatalog(
+  r: Reporter,
+  planSpan: Span,
+  field: (key: string) => Field | undefined,
+  readCatalogFile: CatalogFileReader,
+): {
+  catalog: SourcedCatalog | null;
+  catalogSource: Source | null;
+  names: readonly string[] | null;
+} {
+  const none = { catalog: null, catalogSource: null, names: null };
+  const file = field('catalog');
+  const inline = field('patches');
+  if (file !== undefined && inline !== undefined) {
+    const [first, second] =
+      file.keySpan.start < inline.keySpan.start ? [file, inline] : [inline, file];
+    r.error('KV0120', second.keySpan, 'plan has both `catalog` and `patches`', {
+      related: [r.related(first.keySpan, `\`${first.key}\` given here`)],
+      help: 'name a catalog file with `catalog:` or list the patches inline, not both',
+    });
+    return none;
+  }
+  if (inline !== undefined) {
+    return { ...readPatchList(r, inline.value), catalogSource: null };
+  }
+  if (file === undefined) {
+    r.error('KV0121', planSpan, 'plan has no catalog', {
+      help: 'add `catalog: <file>` or an inline `patches:` list',
+    });
+    return none;
+  }
+  const path = readString(r, file.value, '`catalog`');
+  if (path === null) return none;
+  const resolved = isAbsolute(path) ? path : join(dirname(r.source.file), path);
+  const got = readCatalogFile(resolved, file.value);
+  if (got === null) return none;
+  return { ...got.read, catalogSource: got.source };
+}
+
+function readInitial(
+  r: Reporter,
+  v: Value,
+  known: ReadonlySet<string> | null,
+): { name: string; span: Span }[] | null {
+  const items = readList(r, v, '`initial`');
+  if (items === null) return null;
+  const out: { name: string; span: Span }[] = [];
+  let ok = true;
+  for (const item of items) {
+    const name = readPatchRef(r, item, known, '`initial`');
+    if (name === null) {
+      ok = false;
+      continue;
+    }
+    const first = out.find((x) => x.name === name);
+    if (first !== undefined) {
+      r.error('KV0125', item.span, `patch \`${name}\` is listed twice in \`initial\``, {
+        related: [r.related(first.span, 'first listed here')],
+        help: 'a module can be loaded only once',
+      });
+      ok = false;
+      continue;
+    }
+    out.push({ name, span: item.span });
+  }
+  return ok ? out : null;
+}
+
+function readSteps(r: Reporter, v: Value, known: ReadonlySet<string> | null): PlanStep[] | null {
+  const items = readList(r, v, '`steps`');
+  if (items === null) return null;
+  const steps = items.map((item) => readStep(r, item, known));
+  const ok: PlanStep[] = [];
+  for (const s of steps) if (s !== null) ok.push(s);
+  return ok.length === steps.length ? ok : null;
+}
+
+function readStep(r: Reporter, v: Value, known: ReadonlySet<string> | null): PlanStep | null {
+  const before = r.errorCount;
+  if (isOpString(v)) {
+    const [kind = '', ...rest] = v.node.value.trim().split(/\s+/);
+    r.error('KV0103', v.span, `expected a mapping for a step, found ${describe(r, v)}`, {
+      help: `write \`${kind}: ${rest.join(' ')}\``,
+    });
+    return null;
+  }
+  const f = readFields(r, v, 'a step', STEP_KEYS);
+  if (f === null) return null;
+  const ops = [...f.byKey.values()].filter((x) => OP_KINDS.some((k) => k === x.key));
+  const [first, second] = ops;
+  if (second !== undefined && first !== undefined) {
+    r.error(
+      'KV0124',
+      second.keySpan,
+      `step has more than one operation: \`${first.key}\` and \`${second.key}\``,
+      {
+        related: [r.related(first.keySpan, 'first operation here')],
+        help: 'put each operation in a step of its own',
+      },
+    );
+    return null;
+  }
+  if (first === undefined) {
+    // An unknown key already said what is wrong (`insmd`, with its did-you-mean).
+    if (f.unknown === 0) {
+      r.error('KV0123', v.span, 'step has no operation', {
+        help: `a step needs one of ${quoted(OP_KINDS)}`,
+      });
+    }
+    return null;
+  }
+  const op = readOp(r, first, known);
+  const expectField = f.byKey.get('expect');
+  const expect =
+    expectField === undefined ? 'ok' : readChoice(r, expectField.value, '`expect`', RESULTS);
+  if (op === null || expect === null || r.errorCount > before) return null;
+  return { op, expect, source: r.source, span: v.span };
+}
+
+function readOp(r: Reporter, f: Field, known: ReadonlySet<string> | null): Op | null {
+  const kind = OP_KINDS.find((k) => k === f.key);
+  if (kind === undefined) return null;
+  if (kind === 'complete') {
+    const value = readBool(r, f.value, '`complete`');
+    if (value === false) {
+      r.error('KV0107', f.value.span, 'invalid value `false` for `complete`', {
+        help: '`complete` takes only `true`; leave the step out instead',
+      });
+    }
+    return value === true ? { kind } : null;
+  }
+  const patch = readPatchRef(r, f.value, known, `\`${kind}\``);
+  return patch === null ? null : { kind, patch };
+}
+
+/** A patch name that must be in the catalog (not checked when the catalog is unusable). */
+function readPatchRef(
+  r: Reporter,
+  v: Value,
+  known: ReadonlySet<string> | null,
+  label: string,
+): string | null {
+  const name = readString(r, v, label);
+  if (name === null || known === null || known.has(name)) return name;
+  r.error('KV0122', v.span, `unknown patch \`${name}\`: not in the catalog`, {
+    help:
+      didYouMean(name, known) ??
+      (known.size === 0
+        ? 'the catalog declares no patches'
+        : `the catalog declares ${quoted([...known])}`),
+  });
+  return null;
+}
+
+/** A step written as `insmod foo` instead of `insmod: foo`, which deserves a precise hint. */
+function isOpString(v: Value): v is Value & { readonly node: Scalar<string> } {
+  const node = v.node;
+  if (!isScalar(node) || typeof node.value !== 'string') return false;
+  const word = node.value.trim().split(/\s+/)[0];
+  return OP_KINDS.some((k) => k === word) && /\s/.test(node.value.trim());
+}
+
+function nullable<T, U>(x: T | null, f: (x: T) => U): U | null {
+  return x === null ? null : f(x);
+}
