@@ -19,7 +19,6 @@ import {
 import { Source, type Span } from '../source/source.ts';
 import { readTextFile } from './fs.ts';
 import {
-  type Field,
   type Fields,
   readBool,
   readFields,
@@ -61,7 +60,7 @@ export interface SourcedCatalog extends Catalog {
  *
  * @example
  * const decl = cat.decls.get('test_klp_state2');
- * const at = decl && stateDecl(decl, 1n); // span of `- id: 1 ...`
+ * const at = decl && stateDecl(decl, 1n); // spans of the entry `id: 1 ...` and of `1`
  */
 export function stateDecl(decl: PatchDecl, id: bigint): StateDecl | undefined {
   return decl.states.find((s) => s.id === id);
@@ -127,58 +126,60 @@ export function readPatchList(r: Reporter, v: Value): CatalogRead {
   const patches: Patch[] = [];
   const decls = new Map<string, PatchDecl>();
   // Keyed by the kernel's module name, to catch `a-b` next to `a_b`.
-  const seen = new Map<string, { name: string; span: Span }>();
+  const seen = new Map<string, Spanned<string>>();
   const names: string[] = [];
   for (const item of items) {
-    const read = readPatch(r, item);
-    if (read.name === null) continue;
-    const { value: name, span } = read.name;
-    const first = seen.get(moduleName(name));
+    const { name, entry } = readPatch(r, item);
+    if (name === null) continue;
+    const first = seen.get(moduleName(name.value));
     if (first !== undefined) {
-      const same = first.name === name;
-      r.error(
-        'KV0111',
-        span,
-        same
-          ? `duplicate patch name \`${name}\``
-          : `duplicate patch name \`${name}\`: same module as \`${first.name}\``,
-        {
-          related: [r.related(first.span, `\`${first.name}\` first declared here`)],
-          help: same ? undefined : 'kbuild names modules with `-` replaced by `_`',
-        },
-      );
+      reportDuplicateName(r, name, first);
       continue;
     }
-    seen.set(moduleName(name), { name, span });
-    names.push(name);
-    if (read.patch === null) continue;
-    patches.push(read.patch);
-    decls.set(name, { source: r.source, span: item.span, nameSpan: span, states: read.states });
+    seen.set(moduleName(name.value), name);
+    names.push(name.value);
+    if (entry === null) continue;
+    patches.push(entry.patch);
+    decls.set(name.value, entry.decl);
   }
   if (r.errorCount > before) return { catalog: null, names };
   return { catalog: { ...catalog(patches), decls }, names };
 }
 
+function reportDuplicateName(r: Reporter, name: Spanned<string>, first: Spanned<string>): void {
+  const same = first.value === name.value;
+  const message = same
+    ? `duplicate patch name \`${name.value}\``
+    : `duplicate patch name \`${name.value}\`: same module as \`${first.value}\``;
+  r.error('KV0111', name.span, message, {
+    related: [r.related(first.span, `\`${first.value}\` first declared here`)],
+    help: same ? undefined : 'kbuild names modules with `-` replaced by `_`',
+  });
+}
+
+interface Spanned<T> {
+  readonly value: T;
+  readonly span: Span;
+}
+
 interface PatchRead {
-  readonly name: { readonly value: string; readonly span: Span } | null;
-  readonly patch: Patch | null;
-  readonly states: readonly StateDecl[];
+  /** The name when well formed, even if other fields are wrong: plans check names against it. */
+  readonly name: Spanned<string> | null;
+  /** The patch and its declaration, when the whole entry is clean. */
+  readonly entry: { readonly patch: Patch; readonly decl: PatchDecl } | null;
 }
 
 function readPatch(r: Reporter, v: Value): PatchRead {
   const before = r.errorCount;
   const f = readFields(r, v, 'a patch', PATCH_KEYS, ['name']);
-  if (f === null) return { name: null, patch: null, states: [] };
-  const nameField = f.byKey.get('name');
-  const name = nameField === undefined ? null : readModuleName(r, nameField.value, 'module');
+  if (f === null) return { name: null, entry: null };
+  const name = spanned(f, 'name', (x) => readModuleName(r, x, 'module'));
   const replace = optional(f, 'replace', false, (x) => readBool(r, x, '`replace`'));
   const replaceSet = optional(f, 'replace_set', 0, (x) =>
     readUnsigned(r, x, '`replace_set`', MAX_REPLACE_SET),
   );
-  const states = optional(f, 'states', [], (x) => readStates(r, x, name));
+  const states = optional(f, 'states', [], (x) => readStates(r, x, name?.value ?? null));
   const functions = optional(f, 'functions', [], (x) => readFunctions(r, x));
-  const named =
-    name === null || nameField === undefined ? null : { value: name, span: nameField.value.span };
   if (
     r.errorCount > before ||
     name === null ||
@@ -187,19 +188,22 @@ function readPatch(r: Reporter, v: Value): PatchRead {
     states === null ||
     functions === null
   ) {
-    return { name: named, patch: null, states: [] };
+    return { name, entry: null };
   }
-  return {
-    name: named,
-    patch: {
-      name,
-      replace,
-      replaceSet,
-      states: states.map((s) => s.state),
-      functions,
-    },
+  const patch: Patch = {
+    name: name.value,
+    replace,
+    replaceSet,
+    states: states.map((s) => s.state),
+    functions,
+  };
+  const decl: PatchDecl = {
+    source: r.source,
+    span: v.span,
+    nameSpan: name.span,
     states: states.map((s) => s.decl),
   };
+  return { name, entry: { patch, decl } };
 }
 
 function readStates(
@@ -243,19 +247,17 @@ function readStates(
 function readState(r: Reporter, v: Value): { state: KlpState; decl: StateDecl } | null {
   const f = readFields(r, v, 'a state', STATE_KEYS, ['id']);
   if (f === null) return null;
-  const idField = f.byKey.get('id');
-  const id = idField === undefined ? null : readStateId(r, idField.value, MAX_STATE_ID);
+  const id = spanned(f, 'id', (x) => readStateId(r, x, MAX_STATE_ID));
   const version = optional(f, 'version', 0, (x) =>
     readUnsigned(r, x, '`version`', MAX_STATE_VERSION),
   );
   const blockDisable = optional(f, 'block_disable', false, (x) =>
     readBool(r, x, '`block_disable`'),
   );
-  if (idField === undefined || id === null || version === null || blockDisable === null)
-    return null;
+  if (id === null || version === null || blockDisable === null) return null;
   return {
-    state: { id, version, blockDisable },
-    decl: { id, span: v.span, idSpan: idField.value.span },
+    state: { id: id.value, version, blockDisable },
+    decl: { id: id.value, span: v.span, idSpan: id.span },
   };
 }
 
@@ -305,14 +307,20 @@ function readFunctionName(r: Reporter, v: Value): string | null {
 
 /** The value of a field with a default; null when it is present but wrong (reported). */
 function optional<T>(f: Fields, key: string, fallback: T, read: (v: Value) => T | null): T | null {
-  const field: Field | undefined = f.byKey.get(key);
+  const field = f.byKey.get(key);
   return field === undefined ? fallback : read(field.value);
 }
 
 /** The value of a required field; null when missing (reported by `readFields`) or wrong. */
 function required<T>(f: Fields, key: string, read: (v: Value) => T | null): T | null {
+  return spanned(f, key, read)?.value ?? null;
+}
+
+/** A required field's value with the span of the value. */
+function spanned<T>(f: Fields, key: string, read: (v: Value) => T | null): Spanned<T> | null {
   const field = f.byKey.get(key);
-  return field === undefined ? null : read(field.value);
+  const value = field === undefined ? null : read(field.value);
+  return field === undefined || value === null ? null : { value, span: field.value.span };
 }
 
 function moduleName(name: string): string {

@@ -7,7 +7,7 @@
  * its span. The rule set name is returned as written; the caller resolves it.
  */
 import { dirname, isAbsolute, join } from 'node:path';
-import { isScalar, type Scalar } from 'yaml';
+import { isScalar } from 'yaml';
 import { ERRNOS, OP_KINDS, type Op, type OpResult } from '../model/op.ts';
 import { Source, type Span } from '../source/source.ts';
 import { didYouMean } from '../source/suggest.ts';
@@ -28,7 +28,7 @@ import {
   readString,
 } from './read.ts';
 import { type Loaded, loaded, Reporter, unreadable } from './reporter.ts';
-import { describe, literal, parseYaml, type Value } from './yaml-tree.ts';
+import { describe, parseYaml, type Value } from './yaml-tree.ts';
 
 /** One operation of a plan with the result the user expects. */
 export interface PlanStep {
@@ -55,6 +55,7 @@ const PLAN_KEYS = ['rules', 'catalog', 'patches', 'transitions', 'initial', 'ste
 const STEP_KEYS: readonly string[] = [...OP_KINDS, 'expect'];
 const RESULTS: readonly OpResult[] = ['ok', ...ERRNOS];
 const TRANSITIONS: readonly Plan['transitions'][] = ['auto', 'manual'];
+const DEFAULT_RULES: Plan['rules'] = { value: 'upstream', span: null };
 const EMPTY_HELP = 'a plan needs `catalog:` (or inline `patches:`) and `steps:`';
 
 /**
@@ -71,11 +72,12 @@ export function parsePlan(
 ): Loaded<Plan> {
   const r = new Reporter(source);
   const reporters = [r];
-  const plan = readPlan(r, (path, at) => {
+  const plan = readPlan(r, (written, at) => {
+    const path = isAbsolute(written) ? written : join(dirname(source.file), written);
     const text = readTextFile(path, readFile);
     if (typeof text !== 'string') {
-      r.error('KV0109', at.span, `cannot read catalog \`${literal(r, at.span)}\`: ${text.reason}`, {
-        help: `looked for \`${path}\` (relative to the plan file)`,
+      r.error('KV0109', at, `cannot read catalog \`${written}\`: ${text.reason}`, {
+        help: path === written ? undefined : `looked for \`${path}\` (relative to the plan file)`,
       });
       return null;
     }
@@ -101,10 +103,13 @@ export function loadPlanFile(path: string): Loaded<Plan> {
   return unreadable<Plan>(path, text.reason);
 }
 
-/** Reads the catalog file at a path (already resolved); null when unreadable (reported). */
+/**
+ * Reads the catalog file a plan names (`path` as written, `at` its span in the plan); null
+ * when it cannot be read (reported).
+ */
 type CatalogFileReader = (
   path: string,
-  at: Value,
+  at: Span,
 ) => { readonly source: Source; readonly read: CatalogRead } | null;
 
 function readPlan(r: Reporter, readCatalogFile: CatalogFileReader): Plan | null {
@@ -115,13 +120,7 @@ function readPlan(r: Reporter, readCatalogFile: CatalogFileReader): Plan | null 
   const field = (key: string): Field | undefined => f.byKey.get(key);
 
   const rulesField = field('rules');
-  const rules =
-    rulesField === undefined
-      ? { value: 'upstream', span: null }
-      : nullable(readString(r, rulesField.value, '`rules`'), (value) => ({
-          value,
-          span: rulesField.value.span,
-        }));
+  const rules = rulesField === undefined ? DEFAULT_RULES : readRules(r, rulesField.value);
   const transitionsField = field('transitions');
   const transitions =
     transitionsField === undefined
@@ -181,8 +180,7 @@ function resolveCatalog(
   }
   const path = readString(r, file.value, '`catalog`');
   if (path === null) return none;
-  const resolved = isAbsolute(path) ? path : join(dirname(r.source.file), path);
-  const got = readCatalogFile(resolved, file.value);
+  const got = readCatalogFile(path, file.value.span);
   if (got === null) return none;
   return { ...got.read, catalogSource: got.source };
 }
@@ -227,10 +225,10 @@ function readSteps(r: Reporter, v: Value, known: ReadonlySet<string> | null): Pl
 
 function readStep(r: Reporter, v: Value, known: ReadonlySet<string> | null): PlanStep | null {
   const before = r.errorCount;
-  if (isOpString(v)) {
-    const [kind = '', ...rest] = v.node.value.trim().split(/\s+/);
+  const hint = opStringHint(v);
+  if (hint !== undefined) {
     r.error('KV0103', v.span, `expected a mapping for a step, found ${describe(r, v)}`, {
-      help: `write \`${kind}: ${rest.join(' ')}\``,
+      help: hint,
     });
     return null;
   }
@@ -302,14 +300,16 @@ function readPatchRef(
   return null;
 }
 
-/** A step written as `insmod foo` instead of `insmod: foo`, which deserves a precise hint. */
-function isOpString(v: Value): v is Value & { readonly node: Scalar<string> } {
+/** For a step written as `insmod foo` instead of `insmod: foo`: the fix. */
+function opStringHint(v: Value): string | undefined {
   const node = v.node;
-  if (!isScalar(node) || typeof node.value !== 'string') return false;
-  const word = node.value.trim().split(/\s+/)[0];
-  return OP_KINDS.some((k) => k === word) && /\s/.test(node.value.trim());
+  if (!isScalar(node) || typeof node.value !== 'string') return undefined;
+  const [kind = '', ...rest] = node.value.trim().split(/\s+/);
+  const isOp = OP_KINDS.some((k) => k === kind);
+  return isOp && rest.length > 0 ? `write \`${kind}: ${rest.join(' ')}\`` : undefined;
 }
 
-function nullable<T, U>(x: T | null, f: (x: T) => U): U | null {
-  return x === null ? null : f(x);
+function readRules(r: Reporter, v: Value): Plan['rules'] | null {
+  const value = readString(r, v, '`rules`');
+  return value === null ? null : { value, span: v.span };
 }
