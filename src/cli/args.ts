@@ -1,0 +1,130 @@
+/**
+ * A small, strict argument parser with did-you-mean for options, and the help text renderer.
+ * Every command declares its options once; parsing and `--help` both come from that.
+ */
+import { didYouMean } from '../source/suggest.ts';
+import { UsageError } from './exit.ts';
+
+export interface OptionSpec {
+  readonly name: string;
+  readonly short?: string;
+  readonly kind: 'flag' | 'value';
+  /** Placeholder in help, e.g. `FILE`. */
+  readonly metavar?: string;
+  readonly description: string;
+  readonly choices?: readonly string[];
+  readonly default?: string;
+}
+
+export interface Parsed {
+  readonly positionals: readonly string[];
+  readonly flags: ReadonlySet<string>;
+  readonly values: ReadonlyMap<string, string>;
+}
+
+export const HELP_OPTION: OptionSpec = {
+  name: 'help',
+  short: 'h',
+  kind: 'flag',
+  description: 'show this help and exit',
+};
+
+/**
+ * Parses `args` against `options`: `--name value`, `--name=value`, `-h`, and `--` to end
+ * options. Unknown options, missing values and values outside `choices` are usage errors.
+ *
+ * @example
+ * parseArgs(['plan.yaml', '--format', 'json'], [FORMAT_OPTION]).values.get('format') // 'json'
+ */
+export function parseArgs(args: readonly string[], options: readonly OptionSpec[]): Parsed {
+  const all = [...options, HELP_OPTION];
+  const positionals: string[] = [];
+  const flags = new Set<string>();
+  const values = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--') {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const word = eq >= 0 ? arg.slice(0, eq) : arg;
+    const spec = word.startsWith('--')
+      ? all.find((o) => `--${o.name}` === word)
+      : all.find((o) => o.short !== undefined && `-${o.short}` === word);
+    if (spec === undefined) {
+      throw new UsageError(
+        `unknown option \`${word}\``,
+        didYouMean(word, all.map((o) => `--${o.name}`)) ?? 'see `--help` for the options',
+      );
+    }
+    if (spec.kind === 'flag') {
+      if (eq >= 0) throw new UsageError(`option \`--${spec.name}\` takes no value`);
+      flags.add(spec.name);
+      continue;
+    }
+    let value: string | undefined;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else {
+      value = args[i + 1];
+      i++;
+    }
+    if (value === undefined) throw new UsageError(`option \`--${spec.name}\` needs a value`);
+    if (spec.choices !== undefined && !spec.choices.includes(value)) {
+      throw new UsageError(
+        `\`${value}\` is not a valid value for \`--${spec.name}\``,
+        `expected one of ${spec.choices.map((c) => `\`${c}\``).join(', ')}${formatSuggestion(value, spec.choices)}`,
+      );
+    }
+    values.set(spec.name, value);
+  }
+  return { positionals, flags, values };
+}
+
+function formatSuggestion(value: string, choices: readonly string[]): string {
+  const dym = didYouMean(value, choices);
+  return dym === undefined ? '' : `; ${dym}`;
+}
+
+export interface HelpSpec {
+  readonly usage: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly options: readonly OptionSpec[];
+  readonly examples?: readonly { readonly command: string; readonly what: string }[];
+  readonly exitCodes?: readonly { readonly code: number; readonly meaning: string }[];
+}
+
+/** The `--help` text of a command. */
+export function renderHelp(spec: HelpSpec): string {
+  const lines = [`usage: ${spec.usage}`, '', spec.summary];
+  if (spec.description !== undefined) lines.push('', spec.description);
+  const opts = [...spec.options, HELP_OPTION];
+  lines.push('', 'options:');
+  const heads = opts.map((o) => {
+    const short = o.short === undefined ? '    ' : `-${o.short}, `;
+    const value = o.kind === 'value' ? ` ${o.metavar ?? 'VALUE'}` : '';
+    return `  ${short}--${o.name}${value}`;
+  });
+  const width = Math.max(...heads.map((h) => h.length)) + 2;
+  for (const [i, o] of opts.entries()) {
+    const extra: string[] = [];
+    if (o.choices !== undefined) extra.push(`one of: ${o.choices.join(', ')}`);
+    if (o.default !== undefined) extra.push(`default: ${o.default}`);
+    const tail = extra.length > 0 ? ` (${extra.join('; ')})` : '';
+    lines.push(`${(heads[i] ?? '').padEnd(width)}${o.description}${tail}`);
+  }
+  if (spec.examples !== undefined && spec.examples.length > 0) {
+    lines.push('', 'examples:');
+    for (const e of spec.examples) lines.push(`  ${e.command}`, `      ${e.what}`);
+  }
+  if (spec.exitCodes !== undefined) {
+    lines.push('', 'exit status:');
+    for (const e of spec.exitCodes) lines.push(`  ${e.code}  ${e.meaning}`);
+  }
+  return lines.join('\n');
+}
