@@ -5,20 +5,23 @@
  * before and after.
  */
 import { assertNever, type Errno, type Op } from '../model/op.ts';
-import { type System, isEnabled } from '../model/system.ts';
+import { isEnabled, type System } from '../model/system.ts';
 
 export function explainFailure(op: Op, errno: Errno, sys: System): string {
-  const busy = sys.transition === null
-    ? 'another transition is in progress'
-    : `\`${sys.transition.patch}\` is still in transition (${sys.transition.target === 'patched' ? 'patching' : 'unpatching'}); wait for it to complete or force it`;
+  const busy =
+    sys.transition === null
+      ? 'another transition is in progress'
+      : `\`${sys.transition.patch}\` is still in transition (${sys.transition.target === 'patched' ? 'patching' : 'unpatching'}); wait for it to complete or force it`;
   switch (op.kind) {
     case 'insmod':
-      if (errno === 'EEXIST') return `module \`${op.patch}\` is already loaded; \`rmmod ${op.patch}\` first`;
+      if (errno === 'EEXIST')
+        return `module \`${op.patch}\` is already loaded; \`rmmod ${op.patch}\` first`;
       if (errno === 'EBUSY') return busy;
       break;
     case 'enable':
     case 'disable':
-      if (errno === 'ENOENT') return `\`${op.patch}\` is not on klp_patches, so /sys/kernel/livepatch/${op.patch} does not exist; a disabled patch can only come back by rmmod and insmod`;
+      if (errno === 'ENOENT')
+        return `\`${op.patch}\` is not on klp_patches, so /sys/kernel/livepatch/${op.patch} does not exist; a disabled patch can only come back by rmmod and insmod`;
       if (errno === 'EBUSY') return busy;
       if (errno === 'EINVAL') {
         return isEnabled(sys, op.patch) === (op.kind === 'enable')
@@ -27,8 +30,10 @@ export function explainFailure(op: Op, errno: Errno, sys: System): string {
       }
       break;
     case 'force':
-      if (errno === 'ENOENT') return `\`${op.patch}\` is not on klp_patches, so /sys/kernel/livepatch/${op.patch} does not exist`;
-      if (errno === 'EINVAL') return `\`${op.patch}\` is not the patch in transition; only the transition patch can be forced`;
+      if (errno === 'ENOENT')
+        return `\`${op.patch}\` is not on klp_patches, so /sys/kernel/livepatch/${op.patch} does not exist`;
+      if (errno === 'EINVAL')
+        return `\`${op.patch}\` is not the patch in transition; only the transition patch can be forced`;
       break;
     case 'rmmod':
       if (errno === 'ENOENT') return `module \`${op.patch}\` is not loaded`;

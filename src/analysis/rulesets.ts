@@ -19,14 +19,27 @@ export type Resolved =
 /**
  * @param where the `rules:` value in a plan, for the diagnostic; null for `--rules`
  */
-export function resolveRules(name: string, where: { source: Source; span: Span | null } | null): Resolved {
+export function resolveRules(
+  name: string,
+  where: { source: Source; span: Span | null } | null,
+): Resolved {
   const rules = BUILT_IN.get(name);
   if (rules !== undefined) return { kind: 'ok', rules };
   const source = where?.source ?? new Source('--rules', name);
   const span = where?.span ?? { start: 0, end: name.length };
-  const help = didYouMean(name, BUILT_IN.keys()) ?? `known rule sets: ${[...BUILT_IN.keys()].join(', ')}`;
+  const help =
+    didYouMean(name, BUILT_IN.keys()) ?? `known rule sets: ${[...BUILT_IN.keys()].join(', ')}`;
   return {
     kind: 'error',
-    diagnostics: [{ code: 'KV0301', severity: 'error', message: `unknown rule set \`${name}\``, source, span, help }],
+    diagnostics: [
+      {
+        code: 'KV0301',
+        severity: 'error',
+        message: `unknown rule set \`${name}\``,
+        source,
+        span,
+        help,
+      },
+    ],
   };
 }

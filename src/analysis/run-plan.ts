@@ -38,7 +38,11 @@ export type PlanRun =
       /** An `initial` load failed: the plan cannot start. */
       readonly kind: 'setup-failed';
       readonly setup: readonly StepOutcome[];
-      readonly failed: { readonly name: string; readonly index: number; readonly outcome: StepOutcome };
+      readonly failed: {
+        readonly name: string;
+        readonly index: number;
+        readonly outcome: StepOutcome;
+      };
     };
 
 /**
@@ -55,7 +59,8 @@ export function runPlan(plan: PlanInput, rules: KernelRules): PlanRun {
     for (const op of setupOps(name, plan.transitions)) {
       const outcome = kernelStep(sys, op, opts);
       setup.push(outcome);
-      if (outcome.result !== 'ok') return { kind: 'setup-failed', setup, failed: { name, index, outcome } };
+      if (outcome.result !== 'ok')
+        return { kind: 'setup-failed', setup, failed: { name, index, outcome } };
       sys = outcome.system;
     }
   }

@@ -23,7 +23,9 @@ export function waysOut(patch: string, violations: readonly Violation[]): WayOut
     if (v.state === null || v.installedVersion === null) continue;
     minVersions.set(v.state, Math.max(minVersions.get(v.state) ?? 0, v.installedVersion));
   }
-  const holders = [...new Set(violations.flatMap((v) => (v.installedBy === null ? [] : [v.installedBy])))];
+  const holders = [
+    ...new Set(violations.flatMap((v) => (v.installedBy === null ? [] : [v.installedBy]))),
+  ];
   const out: WayOut[] = [];
   if (minVersions.size > 0) {
     const states = [...minVersions].map(([id, minVersion]) => ({ id, minVersion }));
@@ -37,7 +39,9 @@ export function waysOut(patch: string, violations: readonly Violation[]): WayOut
 export function formatWayOut(w: WayOut): string {
   switch (w.kind) {
     case 'declare-states': {
-      const list = w.states.map((s) => `state ${formatStateId(s.id)} with version >= ${s.minVersion}`);
+      const list = w.states.map(
+        (s) => `state ${formatStateId(s.id)} with version >= ${s.minVersion}`,
+      );
       return `declare ${joinWords(list)} in \`${w.patch}\``;
     }
     case 'disable-first':

@@ -59,7 +59,10 @@ export function parseArgs(args: readonly string[], options: readonly OptionSpec[
     if (spec === undefined) {
       throw new UsageError(
         `unknown option \`${word}\``,
-        didYouMean(word, all.map((o) => `--${o.name}`)) ?? 'see `--help` for the options',
+        didYouMean(
+          word,
+          all.map((o) => `--${o.name}`),
+        ) ?? 'see `--help` for the options',
       );
     }
     if (spec.kind === 'flag') {

@@ -41,7 +41,14 @@ export function bufferIo(): Io & { stdout: () => string; stderr: () => string } 
   };
 }
 
-const CODES = { bold: [1, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], dim: [2, 22], cyan: [36, 39] } as const;
+const CODES = {
+  bold: [1, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  dim: [2, 22],
+  cyan: [36, 39],
+} as const;
 export type Style = keyof typeof CODES;
 
 /** Wraps text in an ANSI style when colour is on. */

@@ -3,17 +3,24 @@
  * The only place that touches the process (argv, stdout, exit status).
  */
 import { readFileSync } from 'node:fs';
-import { checkCommand, simulateCommand } from './commands/plan-commands.ts';
+import { didYouMean } from '../source/suggest.ts';
 import type { Command } from './commands/common.ts';
+import { checkCommand, simulateCommand } from './commands/plan-commands.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { type Io, processIo } from './io.ts';
-import { didYouMean } from '../source/suggest.ts';
 
 const COMMANDS: readonly Command[] = [simulateCommand, checkCommand];
 
 export function version(): string {
-  const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  const pkg: unknown = JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+  );
+  return typeof pkg === 'object' &&
+    pkg !== null &&
+    'version' in pkg &&
+    typeof pkg.version === 'string'
+    ? pkg.version
+    : 'unknown';
 }
 
 function topHelp(): string {
@@ -28,11 +35,13 @@ function topHelp(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'options:',
-    '  -h, --help     show this help, or a command\'s help: klp-verify <command> --help',
+    "  -h, --help     show this help, or a command's help: klp-verify <command> --help",
     '  -V, --version  print the version',
     '',
     'exit status: 0 ok, 1 findings, 2 bad input, 3 unknown (solver limits), 4 internal error',
-  ].join('\n').trimEnd();
+  ]
+    .join('\n')
+    .trimEnd();
 }
 
 /**
@@ -57,7 +66,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     if (command === undefined) {
       throw new UsageError(
         `unknown command \`${name}\``,
-        didYouMean(name, COMMANDS.map((c) => c.name)) ?? `commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
+        didYouMean(
+          name,
+          COMMANDS.map((c) => c.name),
+        ) ?? `commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
       );
     }
     return await command.run(rest, io);
@@ -68,7 +80,9 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       io.err(`  = see: klp-verify ${command?.name ?? ''} --help`.replace('  --', ' --'));
       return EXIT.badInput;
     }
-    io.err(`klp-verify: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    io.err(
+      `klp-verify: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+    );
     io.err('this is a bug in klp-verify; please report it with the command and its input files');
     return EXIT.internal;
   }

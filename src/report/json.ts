@@ -16,7 +16,10 @@ export function stateIdJson(id: bigint): number | string {
 export function systemJson(sys: System): Record<string, unknown> {
   return {
     stack: sys.klpPatches,
-    transition: sys.transition === null ? null : { patch: sys.transition.patch, target: sys.transition.target },
+    transition:
+      sys.transition === null
+        ? null
+        : { patch: sys.transition.patch, target: sys.transition.target },
     loaded: sys.loaded,
     forced: sys.forced,
   };
@@ -24,5 +27,9 @@ export function systemJson(sys: System): Record<string, unknown> {
 
 /** Serializes with bigint support (as {@link stateIdJson}), for values built elsewhere. */
 export function stringify(value: unknown, indent?: number): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? stateIdJson(v) : v), indent);
+  return JSON.stringify(
+    value,
+    (_k, v: unknown) => (typeof v === 'bigint' ? stateIdJson(v) : v),
+    indent,
+  );
 }

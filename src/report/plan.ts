@@ -2,8 +2,8 @@
  * Plan runs -> text (the transcript; the explained check) and JSON.
  */
 import { explainFailure } from '../analysis/mechanics.ts';
-import { formatWayOut, waysOut } from '../analysis/ways-out.ts';
 import type { PlanRun, StepRun } from '../analysis/run-plan.ts';
+import { formatWayOut, waysOut } from '../analysis/ways-out.ts';
 import type { Violation } from '../kernel/rules.ts';
 import { formatOp, type Op } from '../model/op.ts';
 import type { System } from '../model/system.ts';
@@ -37,7 +37,11 @@ function stepViolations(s: StepRun): readonly Violation[] {
 }
 
 /** The whole run as one JSON object (simulate and check share it; check adds ways out). */
-export function planJson(meta: PlanMeta, run: PlanRun, withWaysOut: boolean): Record<string, unknown> {
+export function planJson(
+  meta: PlanMeta,
+  run: PlanRun,
+  withWaysOut: boolean,
+): Record<string, unknown> {
   const setupLog = run.setup.flatMap((o) => o.log);
   if (run.kind === 'setup-failed') {
     return {
@@ -79,7 +83,9 @@ export function planJson(meta: PlanMeta, run: PlanRun, withWaysOut: boolean): Re
 export function planTranscript(meta: PlanMeta, run: PlanRun): string {
   const lines = run.setup.flatMap((o) => o.log);
   if (run.kind === 'setup-failed') {
-    lines.push(`klp-verify: ${meta.file}: initial patch \`${run.failed.name}\` could not be loaded (${run.failed.outcome.result})`);
+    lines.push(
+      `klp-verify: ${meta.file}: initial patch \`${run.failed.name}\` could not be loaded (${run.failed.outcome.result})`,
+    );
     return lines.join('\n');
   }
   for (const s of run.steps) lines.push(...s.outcome.log);
@@ -100,7 +106,8 @@ export function planCheckText(meta: PlanMeta, run: PlanRun): string {
   if (run.kind === 'setup-failed') {
     const o = run.failed.outcome;
     lines.push(`  error: initial patch \`${run.failed.name}\` could not be loaded: ${o.result}`);
-    if (o.verdict !== null && !o.verdict.ok) lines.push(...explainViolations(run.failed.name, o.verdict.violations, '    '));
+    if (o.verdict !== null && !o.verdict.ok)
+      lines.push(...explainViolations(run.failed.name, o.verdict.violations, '    '));
     return lines.join('\n');
   }
   if (run.setup.length > 0) {
@@ -115,7 +122,9 @@ export function planCheckText(meta: PlanMeta, run: PlanRun): string {
         : `${s.outcome.result}, as expected`
       : `${s.outcome.result}, expected ${s.step.expect}`;
     const mark = s.met ? ' ' : '✗';
-    lines.push(`${mark} ${String(i + 1).padStart(2)}. ${formatOp(s.step.op).padEnd(32)} ${verdict}  (${where})`);
+    lines.push(
+      `${mark} ${String(i + 1).padStart(2)}. ${formatOp(s.step.op).padEnd(32)} ${verdict}  (${where})`,
+    );
     const violations = stepViolations(s);
     if (violations.length > 0 && s.step.op.kind !== 'complete') {
       lines.push(...explainViolations(s.step.op.patch, violations, '       '));
@@ -133,7 +142,11 @@ export function planCheckText(meta: PlanMeta, run: PlanRun): string {
   return lines.join('\n');
 }
 
-function explainViolations(patch: string, violations: readonly Violation[], indent: string): string[] {
+function explainViolations(
+  patch: string,
+  violations: readonly Violation[],
+  indent: string,
+): string[] {
   const out: string[] = [];
   const byRule = new Map<string, Violation[]>();
   for (const v of violations) byRule.set(v.rule, [...(byRule.get(v.rule) ?? []), v]);
@@ -152,6 +165,9 @@ function explainViolations(patch: string, violations: readonly Violation[], inde
 function stackLine(sys: System): string {
   if (sys.klpPatches.length === 0) return '(empty)';
   const t = sys.transition;
-  return sys.klpPatches.map((p) => (t?.patch === p ? `${p} (${t.target === 'patched' ? 'patching' : 'unpatching'})` : p)).join(' < ');
+  return sys.klpPatches
+    .map((p) =>
+      t?.patch === p ? `${p} (${t.target === 'patched' ? 'patching' : 'unpatching'})` : p,
+    )
+    .join(' < ');
 }
-

@@ -2,7 +2,12 @@
  * What every command shares: the command type, common options, diagnostics output.
  */
 import { stringify } from '../../report/json.ts';
-import { type Diagnostic, diagnosticJson, renderDiagnostic, sortDiagnostics } from '../../source/diagnostic.ts';
+import {
+  type Diagnostic,
+  diagnosticJson,
+  renderDiagnostic,
+  sortDiagnostics,
+} from '../../source/diagnostic.ts';
 import type { OptionSpec } from '../args.ts';
 import type { Io } from '../io.ts';
 
@@ -29,11 +34,17 @@ export const RULES_OPTION: OptionSpec = {
   short: 'r',
   kind: 'value',
   metavar: 'NAME|FILE',
-  description: "rule set by name (`klp-verify rules list`) or rule file path; overrides the plan's `rules:`",
+  description:
+    "rule set by name (`klp-verify rules list`) or rule file path; overrides the plan's `rules:`",
 };
 
 /** Diagnostics go to stderr: rendered with code frames, or as one JSON object per file. */
-export function printDiagnostics(io: Io, diags: readonly Diagnostic[], format: string, file: string): void {
+export function printDiagnostics(
+  io: Io,
+  diags: readonly Diagnostic[],
+  format: string,
+  file: string,
+): void {
   if (diags.length === 0) return;
   const sorted = sortDiagnostics(diags);
   if (format === 'json') {
@@ -43,6 +54,9 @@ export function printDiagnostics(io: Io, diags: readonly Diagnostic[], format: s
   io.err(sorted.map(renderDiagnostic).join('\n\n'));
   const errors = sorted.filter((d) => d.severity === 'error').length;
   const warnings = sorted.length - errors;
-  const parts = [errors > 0 ? `${errors} error${errors === 1 ? '' : 's'}` : '', warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : ''].filter((p) => p !== '');
+  const parts = [
+    errors > 0 ? `${errors} error${errors === 1 ? '' : 's'}` : '',
+    warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : '',
+  ].filter((p) => p !== '');
   io.err(`${file}: ${parts.join(', ')}`);
 }
