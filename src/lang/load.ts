@@ -1,0 +1,123 @@
+/**
+ * Finding and reading rule files: `loadRuleSet('upstream')` or `loadRuleSet('path/x.klp')`.
+ *
+ * Names resolve to `rules/kernel/<name>.klp`, then `rules/policy/<name>.klp`, relative to the
+ * package root (not the working directory), so the shipped rule sets are found from anywhere.
+ * Failures are diagnostics, never exceptions.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Diagnostic } from '../source/diagnostic.ts';
+import { Source } from '../source/source.ts';
+import { didYouMean } from '../source/suggest.ts';
+import { type CheckedRuleSet, compileRuleSet } from './checker.ts';
+import { langDiagnostic } from './codes.ts';
+
+/** The outcome of loading an input: a value with its warnings, or every diagnostic. */
+export type Loaded<T> =
+  | { readonly kind: 'ok'; readonly value: T; readonly diagnostics: readonly Diagnostic[] }
+  | { readonly kind: 'error'; readonly diagnostics: readonly Diagnostic[] };
+
+/** The package root: rule sets ship in `<root>/rules`. */
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Folders searched for a rule set given by name, in order. */
+export const RULE_DIRS: readonly string[] = ['rules/kernel', 'rules/policy'];
+
+/** The names of the shipped rule sets, per folder, sorted. */
+export function ruleSetNames(): readonly string[] {
+  const names: string[] = [];
+  for (const dir of RULE_DIRS) {
+    let files: string[];
+    try {
+      files = readdirSync(join(PACKAGE_ROOT, dir));
+    } catch {
+      continue;
+    }
+    const here = files.filter((f) => f.endsWith('.klp')).map((f) => f.slice(0, -'.klp'.length));
+    names.push(...here.sort());
+  }
+  return names;
+}
+
+/**
+ * Loads, parses and checks a rule set by name (`upstream`) or by path (anything with a `/` or
+ * ending in `.klp`, relative to the working directory).
+ *
+ * @example
+ * const r = loadRuleSet('upstream');
+ * if (r.kind === 'ok') kernelRules(r.value);
+ */
+export function loadRuleSet(pathOrName: string): Loaded<CheckedRuleSet> {
+  const isPath = pathOrName.includes('/') || pathOrName.endsWith('.klp');
+  let file = pathOrName;
+  let shown = pathOrName;
+  if (!isPath) {
+    const found = RULE_DIRS.map((d) => join(d, `${pathOrName}.klp`)).find((rel) => {
+      try {
+        readFileSync(join(PACKAGE_ROOT, rel));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (found === undefined) {
+      const names = ruleSetNames();
+      const arg = new Source('<rule set>', pathOrName);
+      return {
+        kind: 'error',
+        diagnostics: [
+          langDiagnostic(
+            'KV2001',
+            arg,
+            { start: 0, end: pathOrName.length },
+            `unknown rule set \`${pathOrName}\``,
+            didYouMean(pathOrName, names) ??
+              `rule sets: ${names.map((n) => `\`${n}\``).join(', ')}`,
+          ),
+        ],
+      };
+    }
+    file = join(PACKAGE_ROOT, found);
+    shown = found;
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const arg = new Source('<rule set>', pathOrName);
+    const reason = e instanceof Error && 'code' in e ? String(e.code) : 'unreadable';
+    return {
+      kind: 'error',
+      diagnostics: [
+        langDiagnostic(
+          'KV2002',
+          arg,
+          { start: 0, end: pathOrName.length },
+          `cannot read rule file \`${pathOrName}\`: ${reason}`,
+          'give a rule set name such as `upstream`, or a path to a `.klp` file',
+        ),
+      ],
+    };
+  }
+  const result = compileRuleSet(new Source(shown, text));
+  if (result.kind === 'error') return result;
+  const stem = basename(shown).replace(/\.klp$/, '');
+  if (result.value.name === stem) return result;
+  const header = result.value.ast.name;
+  return {
+    kind: 'ok',
+    value: result.value,
+    diagnostics: [
+      ...result.diagnostics,
+      langDiagnostic(
+        'KV2003',
+        result.value.source,
+        header.span,
+        `rule set \`${header.text}\` is declared in \`${basename(shown)}\``,
+        `rename one of them: rule sets are found by file name, so \`${header.text}\` cannot be loaded by name`,
+      ),
+    ],
+  };
+}
