@@ -20,6 +20,8 @@ export interface PlanInput {
 export interface StepRun {
   readonly step: PlanStep;
   readonly outcome: StepOutcome;
+  /** The system before the step. */
+  readonly before: System;
   /** The result matched `step.expect`. */
   readonly met: boolean;
 }
@@ -67,7 +69,7 @@ export function runPlan(plan: PlanInput, rules: KernelRules): PlanRun {
   const steps: StepRun[] = [];
   for (const s of plan.steps) {
     const outcome = kernelStep(sys, s.op, opts);
-    steps.push({ step: s, outcome, met: outcome.result === s.expect });
+    steps.push({ step: s, outcome, before: sys, met: outcome.result === s.expect });
     sys = outcome.system;
   }
   return { kind: 'ran', setup, steps, final: sys, ok: steps.every((s) => s.met) };

@@ -19,7 +19,7 @@ export function processIo(): Io {
   return {
     out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
-    columns: tty ? (process.stdout.columns ?? 100) : 100,
+    columns: tty ? (process.stdout.columns ?? 100) : Number(process.env.COLUMNS) || 100,
     color: tty && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb',
     progress: errTty ? (t) => process.stderr.write(`\r\x1b[K${t}`) : () => {},
   };

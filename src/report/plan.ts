@@ -8,6 +8,7 @@ import type { Violation } from '../kernel/rules.ts';
 import { formatOp, type Op } from '../model/op.ts';
 import type { System } from '../model/system.ts';
 import { stateIdJson, systemJson } from './json.ts';
+import { wrap } from './wrap.ts';
 
 export interface PlanMeta {
   readonly file: string;
@@ -101,35 +102,35 @@ function summaryLine(meta: PlanMeta, run: PlanRun & { kind: 'ran' }): string {
 }
 
 /** `check` in text: every step with its location, every rejection explained. */
-export function planCheckText(meta: PlanMeta, run: PlanRun): string {
-  const lines = [`${meta.file}: rules ${meta.rules}, transitions ${meta.transitions}`];
+export function planCheckText(meta: PlanMeta, run: PlanRun, width = 100): string {
+  const lines = [`${meta.file} (rules ${meta.rules}, transitions ${meta.transitions})`];
   if (run.kind === 'setup-failed') {
     const o = run.failed.outcome;
     lines.push(`  error: initial patch \`${run.failed.name}\` could not be loaded: ${o.result}`);
     if (o.verdict !== null && !o.verdict.ok)
-      lines.push(...explainViolations(run.failed.name, o.verdict.violations, '    '));
+      lines.push(...explainViolations(run.failed.name, o.verdict.violations, '    ', width));
     return lines.join('\n');
   }
   if (run.setup.length > 0) {
     const names = run.setup.flatMap((o) => (o.op.kind === 'insmod' ? [o.op.patch] : []));
     lines.push(`  initial stack: ${names.join(', ')}`);
   }
-  for (const [i, s] of run.steps.entries()) {
-    const where = `${s.step.source.file}:${s.step.source.position(s.step.span.start).line}`;
+  const opWidth = Math.max(0, ...run.steps.map((s) => formatOp(s.step.op).length));
+  for (const s of run.steps) {
+    const line = `line ${s.step.source.position(s.step.span.start).line}`;
     const verdict = s.met
       ? s.step.expect === 'ok'
-        ? 'ok'
+        ? `ok${stackChange(s)}`
         : `${s.outcome.result}, as expected`
       : `${s.outcome.result}, expected ${s.step.expect}`;
     const mark = s.met ? ' ' : '✗';
-    lines.push(
-      `${mark} ${String(i + 1).padStart(2)}. ${formatOp(s.step.op).padEnd(32)} ${verdict}  (${where})`,
-    );
+    lines.push(`${mark} ${line.padEnd(8)} ${formatOp(s.step.op).padEnd(opWidth)}  ${verdict}`);
     const violations = stepViolations(s);
     if (violations.length > 0 && s.step.op.kind !== 'complete') {
-      lines.push(...explainViolations(s.step.op.patch, violations, '       '));
+      lines.push(...explainViolations(s.step.op.patch, violations, INDENT, width));
     } else if (s.outcome.result !== 'ok') {
-      lines.push(`       ${explainFailure(s.step.op, s.outcome.result, s.outcome.system)}`);
+      const why = explainFailure(s.step.op, s.outcome.result, s.outcome.system);
+      lines.push(...wrap(why, width, INDENT));
     }
   }
   lines.push(`  final stack: ${stackLine(run.final)}`);
@@ -142,24 +143,36 @@ export function planCheckText(meta: PlanMeta, run: PlanRun): string {
   return lines.join('\n');
 }
 
+const INDENT = '             ';
+
 function explainViolations(
   patch: string,
   violations: readonly Violation[],
   indent: string,
+  width: number,
 ): string[] {
   const out: string[] = [];
   const byRule = new Map<string, Violation[]>();
   for (const v of violations) byRule.set(v.rule, [...(byRule.get(v.rule) ?? []), v]);
   for (const [rule, vs] of byRule) {
-    out.push(`${indent}rule ${rule}: ${vs[0]?.sentence ?? ''}`);
-    for (const v of vs) out.push(`${indent}  - ${v.message}`);
+    out.push(...wrap(`rule ${rule}: ${vs[0]?.sentence ?? ''}`, width, indent, `${indent}  `));
+    for (const v of vs) out.push(...wrap(v.message, width, `${indent}  - `, `${indent}    `));
   }
   const ways = waysOut(patch, violations);
   if (ways.length > 0) {
     out.push(`${indent}ways out:`);
-    for (const w of ways) out.push(`${indent}  - ${formatWayOut(w)}`);
+    for (const w of ways)
+      out.push(...wrap(formatWayOut(w), width, `${indent}  - `, `${indent}    `));
   }
   return out;
+}
+
+/** What a successful step did to klp_patches beyond the obvious, e.g. the patches replaced. */
+function stackChange(s: StepRun): string {
+  const after = new Set(s.outcome.system.klpPatches);
+  const self = s.step.op.kind === 'complete' ? null : s.step.op.patch;
+  const gone = s.before.klpPatches.filter((p) => !after.has(p) && p !== self);
+  return gone.length === 0 ? '' : ` (replaced ${gone.map((p) => `\`${p}\``).join(', ')})`;
 }
 
 function stackLine(sys: System): string {

@@ -114,7 +114,7 @@ function runOne(
   if (format === 'json') return { status, text: stringify(planJson(meta, run, kind === 'check')) };
   return {
     status,
-    text: kind === 'simulate' ? planTranscript(meta, run) : planCheckText(meta, run),
+    text: kind === 'simulate' ? planTranscript(meta, run) : planCheckText(meta, run, io.columns),
   };
 }
 
