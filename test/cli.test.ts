@@ -139,6 +139,8 @@ describe('check', () => {
   it('explains a forgotten state with the rule, the witness and the ways out', async () => {
     const r = await cli('check', 'examples/vendor-stream/forgotten-state.plan.yaml');
     expect(r.status).toBe(0);
+    // Text is wrapped to the terminal: compare with whitespace runs folded.
+    r.out = r.out.replace(/\s+/g, ' ');
     expect(r.out).toContain('insmod klp_6_8_0_45_r4');
     expect(r.out).toContain('EINVAL, as expected');
     expect(r.out).toContain(
@@ -149,6 +151,23 @@ describe('check', () => {
       'declare state 0x696f75726e670002 with version >= 1 in `klp_6_8_0_45_r4`',
     );
     expect(r.out).toContain('disable `klp_6_8_0_45_r3` first');
+  });
+
+  it('names the patches a cumulative patch replaced', async () => {
+    const r = await cli('check', 'examples/vendor-stream/rollout.plan.yaml');
+    expect(r.out).toMatch(
+      /insmod klp_6_8_0_45_r3 +ok \(replaced `klp_6_8_0_45_r2`, `klp_hotfix_tcp_rto`\)/,
+    );
+  });
+
+  it('wraps explanations to the terminal width', async () => {
+    const io = { ...bufferIo(), columns: 60 };
+    const { stdout } = io;
+    await main(['check', 'examples/vendor-stream/rollback.plan.yaml'], io);
+    for (const line of stdout().split('\n')) {
+      // Only unbreakable words (ids, names) may overflow.
+      if (line.length > 60) expect(line.trim()).not.toContain(' ');
+    }
   });
 
   it('keeps 64-bit state ids exact in JSON', async () => {

@@ -103,7 +103,12 @@ function summaryLine(meta: PlanMeta, run: PlanRun & { kind: 'ran' }): string {
 
 /** `check` in text: every step with its location, every rejection explained. */
 export function planCheckText(meta: PlanMeta, run: PlanRun, width = 100): string {
-  const lines = [`${meta.file} (rules ${meta.rules}, transitions ${meta.transitions})`];
+  const lines = wrap(
+    `${meta.file} (rules ${meta.rules}, transitions ${meta.transitions})`,
+    width,
+    '',
+    '  ',
+  );
   if (run.kind === 'setup-failed') {
     const o = run.failed.outcome;
     lines.push(`  error: initial patch \`${run.failed.name}\` could not be loaded: ${o.result}`);
