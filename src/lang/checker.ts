@@ -15,7 +15,7 @@ import { assertNever, ERRNOS } from '../model/op.ts';
 import type { Diagnostic, Related } from '../source/diagnostic.ts';
 import { hasErrors, sortDiagnostics } from '../source/diagnostic.ts';
 import type { Source, Span } from '../source/source.ts';
-import { didYouMean } from '../source/suggest.ts';
+import { didYouMean, suggest } from '../source/suggest.ts';
 import type {
   Binder,
   Expr,
@@ -654,16 +654,9 @@ class Checker {
       'KV2203',
       e.span,
       `expected \`${want}\`, found \`${got}\``,
-      this.mismatchHelp(want, got),
+      mismatchHelp(want, got),
     );
     return false;
-  }
-
-  mismatchHelp(want: Type, got: Type): string | undefined {
-    if (want === 'bool' && got === 'patch')
-      return 'compare patches with `==`, or ask an attribute such as `p.replace`';
-    if ((want === 'u64' && got === 'u32') || (want === 'u32' && got === 'u64')) return U64_U32_HELP;
-    return undefined;
   }
 
   /** A number literal used as `want`: checks its range and records its type. */
@@ -708,11 +701,17 @@ class Checker {
           );
           return null;
         }
+        const near = suggest(e.name, ctx.scope.keys());
+        // A misspelt use of a binder is still a use: no second warning that it is unused.
+        if (near !== undefined) {
+          const v = ctx.scope.get(near);
+          if (v !== undefined) v.used = true;
+        }
         this.report(
           'KV2201',
           e.span,
           `unknown identifier \`${e.name}\``,
-          didYouMean(e.name, ctx.scope.keys()) ??
+          (near === undefined ? undefined : `did you mean \`${near}\`?`) ??
             (ctx.scope.size === 0
               ? 'bind it first: `for p in catalog`'
               : `names in scope: ${[...ctx.scope.keys()].map((k) => `\`${k}\``).join(', ')}`),
@@ -919,6 +918,18 @@ class Checker {
       );
     }
   }
+}
+
+function mismatchHelp(want: Type, got: Type): string | undefined {
+  if (want === 'u64' && got === 'function') {
+    return '`has` and `version` take a state id; to ask whether a patch patches `f`, write `p.patches(f)`';
+  }
+  if (want === 'u64' && got === 'state') return "pass the state's id: `s.id`";
+  if (want === 'bool' && got === 'patch') return 'ask an attribute such as `p.replace`';
+  if (want === 'bool' && (got === 'u32' || got === 'u64'))
+    return 'compare it, e.g. `p.replace_set == 1`';
+  if ((want === 'u64' && got === 'u32') || (want === 'u32' && got === 'u64')) return U64_U32_HELP;
+  return undefined;
 }
 
 const U64_U32_HELP = 'state ids are `u64`; versions, replace sets and sympos are `u32`';

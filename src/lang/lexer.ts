@@ -113,6 +113,24 @@ const CHARACTER_HELP: Readonly<Record<string, string>> = {
   '-': 'there is no arithmetic; `-` is only allowed inside names such as `same-or-higher-version`',
 };
 
+/** The token a common foreign operator stands for. */
+const MEANT: Readonly<
+  Record<
+    string,
+    | { readonly kind: 'keyword'; readonly text: Keyword }
+    | { readonly kind: 'punct'; readonly text: Punct }
+  >
+> = {
+  '=': { kind: 'punct', text: '==' },
+  '!': { kind: 'keyword', text: 'not' },
+  '&&': { kind: 'keyword', text: 'and' },
+  '&': { kind: 'keyword', text: 'and' },
+  '||': { kind: 'keyword', text: 'or' },
+  '|': { kind: 'keyword', text: 'or' },
+  '=>': { kind: 'keyword', text: 'implies' },
+  '->': { kind: 'keyword', text: 'implies' },
+};
+
 /**
  * Lexes `source.text[from, to)`.
  *
@@ -197,20 +215,18 @@ export function lex(source: Source, from = 0, to = source.text.length): Lexed {
       tokens.push({ kind: 'punct', text: punct, span: { start, end: i } });
       continue;
     }
-    // `&&`, `||`, `=>` and `->` are one mistake each, not two.
+    // `&&`, `||`, `=>` and `->` are one mistake each, not two. Where the intent is clear the
+    // lexer reports it and goes on with the right token, so the parser does not cascade.
     const width = two === '&&' || two === '||' || two === '=>' || two === '->' ? 2 : 1;
     i += width;
     const shown = text.slice(start, i);
     const help = two === '=>' || two === '->' ? 'write `implies`' : CHARACTER_HELP[c];
+    const span = { start, end: i };
     diagnostics.push(
-      langDiagnostic(
-        'KV2011',
-        source,
-        { start, end: i },
-        `unexpected character \`${shown}\``,
-        help,
-      ),
+      langDiagnostic('KV2011', source, span, `unexpected character \`${shown}\``, help),
     );
+    const meant = MEANT[shown];
+    if (meant !== undefined) tokens.push({ ...meant, span });
   }
   tokens.push({ kind: 'eof', span: { start: to, end: to } });
   return { tokens, diagnostics };

@@ -317,6 +317,7 @@ class Parser {
     }
     const sentence = this.parseText();
     const seen = new Map<Clause, Span>();
+    let lastClause: Clause | null = null;
     let binders: Binder[] = [];
     let when: Expr | null = null;
     let require: Expr | null = null;
@@ -326,6 +327,7 @@ class Parser {
       const t = this.peek();
       const clause = t.kind === 'keyword' ? CLAUSES.find((c) => c === t.text) : undefined;
       if (clause === undefined) break;
+      lastClause = clause;
       const first = seen.get(clause);
       if (first !== undefined) {
         this.report(
@@ -379,7 +381,11 @@ class Parser {
       }
     }
     if (!this.atKeyword(...RULE_START) && this.peek().kind !== 'eof') {
-      this.expected('`for`, `when`, `require`, `message`, `reject` or the next rule');
+      const afterBinder = lastClause === 'for' && this.peek().kind === 'ident';
+      this.expected(
+        '`for`, `when`, `require`, `message`, `reject` or the next rule',
+        afterBinder ? 'separate binders with `,`: `for a in installed, s in a.states`' : undefined,
+      );
     }
     return {
       kind: 'rule',
@@ -572,8 +578,9 @@ class Parser {
         if (t.text === '(') {
           this.next();
           const e = this.parseExpr();
-          this.expectPunct(')');
-          return e;
+          const close = this.expectPunct(')');
+          // Parentheses make no node; the span grows so that diagnostics underline them too.
+          return { ...e, span: cover(t.span, close.span) };
         }
         return this.expected('an expression');
       case 'keyword':
