@@ -1,0 +1,129 @@
+/**
+ * The process's one Z3 instance (z3-solver, WASM): started lazily on first use, shared by every
+ * query, stopped with {@link shutdown}. Together with the rest of src/smt/z3/ this is the only
+ * code that imports `z3-solver` (test/architecture.test.ts enforces it).
+ *
+ * Guarantees:
+ * - `init()` starts Z3 once per process however many callers race for it;
+ * - {@link exclusive} runs solver calls one at a time in call order: z3-solver serializes them
+ *   anyway, and running them in our own queue lets each call's watchdog timer start only when
+ *   the call really starts;
+ * - a Z3 error never leaves the instance in an error state ({@link guarded}): z3-solver
+ *   otherwise rethrows a stale error from the next call, and a `check()` after that fails with
+ *   "you can't execute multiple async functions at the same time" from a place no caller can
+ *   catch (Z3-NOTES pitfall 2, reproduced with 5.2.0);
+ * - memory exhaustion inside Z3 becomes an `unknown` answer instead of aborting the process; the
+ *   instance is then unusable, so later calls throw.
+ */
+import { type Context, init as initZ3, killThreads, Z3_error_code } from 'z3-solver';
+
+type Z3Api = Awaited<ReturnType<typeof initZ3>>;
+
+/** The Z3 context every klp-verify query lives in. */
+export type Ctx = Context<'klp'>;
+
+/** Z3's memory budget in MB; the WASM heap is fixed at 2 GiB, so leave room for the rest. */
+export const MEMORY_MAX_MB = 1536;
+
+export interface Session {
+  readonly api: Z3Api;
+  readonly ctx: Ctx;
+  /** Z3's version, e.g. `Z3 5.1.0.0`. */
+  readonly version: string;
+}
+
+let starting: Promise<Session> | null = null;
+let current: Session | null = null;
+let poisoned: string | null = null;
+const releasers = new Set<() => void>();
+
+async function start(): Promise<Session> {
+  const api = await initZ3();
+  // Context options throw in 5.2.0 (Z3-NOTES pitfall 1): global parameters go through setParam.
+  api.setParam('memory_max_size', MEMORY_MAX_MB);
+  const ctx = new api.Context('klp');
+  const session: Session = { api, ctx, version: api.getFullVersion() };
+  current = session;
+  return session;
+}
+
+/**
+ * The shared Z3 session, started on first call (about 0.2-0.4 s; later calls are free).
+ *
+ * @example
+ * const { version } = await init(); // 'Z3 5.1.0.0'
+ */
+export function init(): Promise<Session> {
+  if (poisoned !== null) return Promise.reject(new Error(poisoned));
+  if (starting === null) {
+    starting = start().catch((e: unknown) => {
+      starting = null;
+      throw e;
+    });
+  }
+  return starting;
+}
+
+/**
+ * Releases every solver and stops Z3's worker threads. The process exits by itself without
+ * this with z3-solver 5.2.0; call it to free the memory early or as a belt-and-braces step
+ * before exit. A later `init()` starts a new instance.
+ */
+export async function shutdown(): Promise<void> {
+  const session = current;
+  if (session === null) return;
+  await exclusive(async () => {
+    for (const release of [...releasers]) release();
+    releasers.clear();
+    current = null;
+    starting = null;
+    await killThreads(session.api.em);
+  });
+}
+
+/**
+ * Registers a function that frees Z3 objects at {@link shutdown}; returns its deregistration.
+ */
+export function onShutdown(release: () => void): () => void {
+  releasers.add(release);
+  return () => releasers.delete(release);
+}
+
+/** Marks the instance unusable (Z3 ran out of memory): later calls throw `reason`. */
+export function poison(reason: string): void {
+  poisoned = reason;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `fn` after every solver call queued before it has finished.
+ */
+export function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  const run = queue.then(fn, fn);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/**
+ * Runs a synchronous Z3 call; on a Z3 error, clears the context's error state before
+ * rethrowing, so the next call does not see it again.
+ */
+export function guarded<T>(session: Session, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    session.api.Z3.set_error(session.ctx.ptr, Z3_error_code.Z3_OK);
+    throw e;
+  }
+}
+
+/** {@link guarded} for an asynchronous Z3 call. */
+export async function guardedAsync<T>(session: Session, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    session.api.Z3.set_error(session.ctx.ptr, Z3_error_code.Z3_OK);
+    throw e;
+  }
+}
