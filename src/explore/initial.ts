@@ -1,0 +1,72 @@
+/**
+ * Initial configurations given as an installed stack: the names of the patches loaded bottom
+ * to top, each `insmod`-ed on an empty system in turn and, with manual transitions, its
+ * transition completed before the next one, as a user (or the selftests' helpers) would.
+ *
+ * Guarantees: an `ok` stack is exactly what the simulator reaches by those operations; a
+ * stack the kernel refuses is an error value naming the operation that failed, never thrown.
+ */
+import { type StepOutcome, step } from '../kernel/index.ts';
+import type { KernelRules } from '../kernel/rules.ts';
+import type { Catalog } from '../model/catalog.ts';
+import type { Op } from '../model/op.ts';
+import { EMPTY_SYSTEM, type System } from '../model/system.ts';
+
+/** Why an installed stack cannot be set up. */
+export type StackError =
+  | { readonly kind: 'not-in-catalog'; readonly patch: string; readonly message: string }
+  | {
+      readonly kind: 'load-failed';
+      readonly patch: string;
+      /** The operation that failed, with the kernel's log and the rules' verdict. */
+      readonly outcome: StepOutcome;
+      readonly message: string;
+    };
+
+export type Stack =
+  | { readonly kind: 'ok'; readonly system: System; readonly ops: readonly Op[] }
+  | StackError;
+
+/**
+ * Loads `names` bottom to top on an empty system.
+ *
+ * @example
+ * const s = installStack(cat, upstreamRules, ['test_klp_state2'], 'manual');
+ * s.kind === 'ok' && s.system.klpPatches // ['test_klp_state2']
+ * s.kind === 'ok' && s.ops // [insmod test_klp_state2, complete]
+ */
+export function installStack(
+  cat: Catalog,
+  rules: KernelRules,
+  names: readonly string[],
+  transitions: 'auto' | 'manual',
+): Stack {
+  const opts = { rules, catalog: cat, transitions } as const;
+  let sys = EMPTY_SYSTEM;
+  const ops: Op[] = [];
+  for (const name of names) {
+    if (!cat.byName.has(name)) {
+      return {
+        kind: 'not-in-catalog',
+        patch: name,
+        message: `initial patch \`${name}\` is not in the catalog`,
+      };
+    }
+    const load: Op[] = [{ kind: 'insmod', patch: name }];
+    if (transitions === 'manual') load.push({ kind: 'complete' });
+    for (const op of load) {
+      const out = step(sys, op, opts);
+      if (out.result !== 'ok') {
+        return {
+          kind: 'load-failed',
+          patch: name,
+          outcome: out,
+          message: `initial patch \`${name}\` cannot be loaded: insmod fails with ${out.result}`,
+        };
+      }
+      ops.push(op);
+      sys = out.system;
+    }
+  }
+  return { kind: 'ok', system: sys, ops };
+}
