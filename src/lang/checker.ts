@@ -260,9 +260,8 @@ function constant(e: Expr): boolean | bigint | null {
 
 interface Var {
   readonly type: Type;
-  /** `block`: the patch of an `on` block; never reported unused. */
-  readonly origin: 'block' | 'binder';
   readonly span: Span;
+  /** Block patches start used: they are the block's interface, never reported unused. */
   used: boolean;
 }
 
@@ -392,7 +391,7 @@ class Checker {
 
   checkGuard(block: OnBlock): CheckedGuard {
     const outer = new Map<string, Var>([
-      [block.patch.text, { type: 'patch', origin: 'block', span: block.patch.span, used: true }],
+      [block.patch.text, { type: 'patch', span: block.patch.span, used: true }],
     ]);
     const reject = block.reject === null ? null : this.checkReject(block.reject, outer, new Set());
     // An invalid block errno is reported once, not again for every rule that relies on it.
@@ -403,7 +402,7 @@ class Checker {
 
   checkComplete(c: OnComplete): CheckedComplete {
     const scope = new Map<string, Var>([
-      [c.incoming.text, { type: 'patch', origin: 'block', span: c.incoming.span, used: true }],
+      [c.incoming.text, { type: 'patch', span: c.incoming.span, used: true }],
     ]);
     if (c.old.text === c.incoming.text) {
       this.report(
@@ -413,7 +412,7 @@ class Checker {
         'name the installed patch differently, e.g. `old`',
       );
     } else {
-      scope.set(c.old.text, { type: 'patch', origin: 'block', span: c.old.span, used: true });
+      scope.set(c.old.text, { type: 'patch', span: c.old.span, used: true });
     }
     this.checkBool(c.when, { scope, facts: NO_FACTS, system: true, hidden: new Set() });
     return { incoming: c.incoming.text, old: c.old.text, when: c.when };
@@ -451,12 +450,13 @@ class Checker {
   ): CheckedRule {
     const scope = new Map(outer);
     let facts: Facts = NO_FACTS;
-    const own: Var[] = [];
+    // INVARIANT: `own[i]` is the variable of `r.binders[i]`, null when that binder is in error.
+    const own: (Var | null)[] = [];
     for (const b of r.binders) {
       const bound = this.checkBinder(b, { scope, facts, system, hidden: new Set() });
+      own.push(bound?.v ?? null);
       if (bound === null) continue;
       scope.set(b.name.text, bound.v);
-      own.push(bound.v);
       facts = union(facts, bound.facts);
     }
     const ctx = (f: Facts): Ctx => ({ scope, facts: f, system, hidden: new Set() });
@@ -538,7 +538,7 @@ class Checker {
 
     r.binders.forEach((b, i) => {
       const v = own[i];
-      if (v !== undefined && !v.used && !b.name.text.startsWith('_')) this.unused(b);
+      if (v != null && !v.used && !b.name.text.startsWith('_')) this.unused(b);
     });
     const installed = r.binders.findIndex((b) => b.domain.kind === 'installed');
     const state = r.binders.findIndex((b) => b.domain.kind === 'states');
@@ -606,7 +606,7 @@ class Checker {
       return null;
     }
     if (element === null) return null;
-    const v: Var = { type: element, origin: 'binder', span: b.name.span, used: false };
+    const v: Var = { type: element, span: b.name.span, used: false };
     // `s in p.states` makes `p.has(s.id)` true for the binder's whole scope.
     const facts: Facts =
       d.kind === 'states'
