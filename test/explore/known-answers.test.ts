@@ -227,6 +227,29 @@ describe('counterexamples that need more than loading the culprit', () => {
     }
   });
 
+  it('needs a patch that takes a block_disable state over first (block-disable rules)', () => {
+    // `installed` can neither be disabled nor replaced by `culprit`, which lacks state 1;
+    // `bridge` takes state 1 over without the flag, and `culprit` may then drop it.
+    const bd = catalog([
+      patch('installed', { replace: true, states: [{ id: 1, blockDisable: true }] }),
+      patch('bridge', { replace: true, states: [{ id: 1 }] }),
+      patch('culprit', { replace: true, states: [{ id: 2, blockDisable: true }] }),
+      patch('target', { replace: true, states: [{ id: 1 }] }),
+    ]);
+    const rules = shippedRules('block-disable');
+    const opts = { transitions: 'auto', initial: ['installed'] } as const;
+    const v = provesLoadable(bd, rules, 'target', opts);
+    expect(v.kind === 'refuted' && v.path).toEqual([
+      insmod('bridge'),
+      insmod('culprit'),
+      insmod('target'),
+    ]);
+    const m = minimalPatchSet(bd, rules, 'target', opts);
+    expect(m.kind === 'minimal' && m.patches).toEqual(['bridge', 'culprit']);
+    const noBridge = restrictCatalog(bd, new Set(['installed', 'culprit', 'target']));
+    expect(provesLoadable(noBridge, rules, 'target', opts).kind).toBe('proved');
+  });
+
   it('finds the rmmod and re-insmod from a configuration reached by a disable (upstream)', () => {
     const up = catalog([
       patch('high', { states: [{ id: 2, version: 2 }] }),
