@@ -141,12 +141,22 @@ export function variable(name: string, sort: Sort): Term {
   return intern(`v${sortKey(sort)}:${name}`, (id) => ({ kind: 'var', id, sort, name }));
 }
 
-/** A Bool variable. */
+/**
+ * A Bool variable.
+ *
+ * @example
+ * boolVar('p2.replace')
+ */
 export function boolVar(name: string): Term {
   return variable(name, BOOL);
 }
 
-/** A bit-vector variable of `width` bits. */
+/**
+ * A bit-vector variable of `width` bits.
+ *
+ * @example
+ * bvVar('state.id', 64)
+ */
 export function bvVar(name: string, width: number): Term {
   return variable(name, bitvec(width));
 }
@@ -422,13 +432,23 @@ export function bvult(lhs: Term, rhs: Term): Term {
   return intern(key('bvult', [lhs, rhs]), (id) => ({ kind: 'bvult', id, sort: BOOL, lhs, rhs }));
 }
 
-/** Unsigned `lhs >= rhs`, as `(bvule rhs lhs)`. */
+/**
+ * Unsigned `lhs >= rhs`, as `(bvule rhs lhs)`.
+ *
+ * @example
+ * printTerm(bvuge(v, bv(3, 32))) // '(bvule (_ bv3 32) v)'
+ */
 export function bvuge(lhs: Term, rhs: Term): Term {
   bvOperands('bvuge', lhs, rhs);
   return bvule(rhs, lhs);
 }
 
-/** Unsigned `lhs > rhs`, as `(bvult rhs lhs)`. */
+/**
+ * Unsigned `lhs > rhs`, as `(bvult rhs lhs)`.
+ *
+ * @example
+ * printTerm(bvugt(v, bv(3, 32))) // '(bvult (_ bv3 32) v)'
+ */
 export function bvugt(lhs: Term, rhs: Term): Term {
   bvOperands('bvugt', lhs, rhs);
   return bvult(rhs, lhs);

@@ -29,6 +29,9 @@ export interface SmtlibOptions {
 /**
  * Throws when the names cannot label assertions together: a bad name, a repeated name, or a
  * name equal to a variable's (SMT-LIB `:named` declares the name as a Bool constant).
+ *
+ * @example
+ * checkAssertionNames([{ name: 'x', term: boolVar('x') }], new Map([['x', BOOL]])) // throws
  */
 export function checkAssertionNames(
   assertions: readonly NamedAssertion[],

@@ -106,27 +106,53 @@ export interface NamedAssertion {
 /** A value a term can take: `boolean` for Bool, an unsigned `bigint` for bit-vectors. */
 export type Value = boolean | bigint;
 
-/** The sort as SMT-LIB writes it, e.g. `(_ BitVec 32)`. */
+/**
+ * The sort as SMT-LIB writes it.
+ *
+ * @example
+ * printSort(bitvec(32)) // '(_ BitVec 32)'
+ */
 export function printSort(sort: Sort): string {
   return sort.kind === 'bool' ? 'Bool' : `(_ BitVec ${sort.width})`;
 }
 
+/**
+ * Sort equality.
+ *
+ * @example
+ * sameSort(bitvec(32), bitvec(64)) // false
+ */
 export function sameSort(a: Sort, b: Sort): boolean {
   return a.kind === 'bool' ? b.kind === 'bool' : b.kind === 'bitvec' && a.width === b.width;
 }
 
-/** Whether `value` is a value of `sort` (an unsigned bigint that fits, for bit-vectors). */
+/**
+ * Whether `value` is a value of `sort` (an unsigned bigint that fits, for bit-vectors).
+ *
+ * @example
+ * isValueOf(256n, bitvec(8)) // false
+ */
 export function isValueOf(value: Value, sort: Sort): boolean {
   if (sort.kind === 'bool') return typeof value === 'boolean';
   return typeof value === 'bigint' && value >= 0n && value < 1n << BigInt(sort.width);
 }
 
-/** Whether the term is a literal (`true`, `false`, a bit-vector constant). */
+/**
+ * Whether the term is a literal (`true`, `false`, a bit-vector constant).
+ *
+ * @example
+ * isLiteral(bvule(bv(1, 8), bv(2, 8))) // true: it folded to `true`
+ */
 export function isLiteral(t: Term): boolean {
   return t.kind === 'bool' || t.kind === 'bv';
 }
 
-/** The immediate subterms, in argument order. */
+/**
+ * The immediate subterms, in argument order.
+ *
+ * @example
+ * children(ite(c, a, b)) // [c, a, b]
+ */
 export function children(t: Term): readonly Term[] {
   switch (t.kind) {
     case 'bool':
@@ -207,7 +233,12 @@ export function freeVars(terms: readonly Term[]): ReadonlyMap<string, Sort> {
   return vars;
 }
 
-/** The number of distinct nodes of the term (its size as a DAG). */
+/**
+ * The number of distinct nodes of the term (its size as a DAG).
+ *
+ * @example
+ * termSize(and(x, not(x), y)) // 1: it folded to `false`
+ */
 export function termSize(t: Term): number {
   return postorder([t]).length;
 }
@@ -283,6 +314,9 @@ const SIMPLE_SYMBOL = /^[A-Za-z~!@$%^&*_\-+=<>.?/][A-Za-z0-9~!@$%^&*_\-+=<>.?/]*
  * Why `name` cannot be a variable or assertion name, or null when it can. Names are printable
  * ASCII without `|` and `\`, not SMT-LIB keywords or theory symbols, and do not start with `@`,
  * `.` (reserved for solvers) or `?` (reserved for the printer's `let` bindings).
+ *
+ * @example
+ * nameProblem('distinct') // 'name `distinct` is an SMT-LIB keyword or theory symbol'
  */
 export function nameProblem(name: string): string | null {
   if (name.length === 0) return 'a name cannot be empty';

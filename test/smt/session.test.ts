@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bv, bvult, bvVar } from '../../src/smt/factory.ts';
 import { check } from '../../src/smt/z3/check.ts';
-import { init, shutdown } from '../../src/smt/z3/session.ts';
+import { init, shutdown, solverVersion } from '../../src/smt/z3/session.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -14,6 +14,7 @@ describe('session', () => {
     expect(a).toBe(b);
     expect(b).toBe(c);
     expect(a?.version).toMatch(/^Z3 \d+\.\d+/);
+    expect(await solverVersion()).toBe(a?.version);
   });
 
   it('starts a new instance after shutdown, and answers on it', async () => {

@@ -618,6 +618,9 @@ export async function optimize(
 /**
  * Z3's own SMT-LIB rendering of the assertions (unnamed), for cross-checking
  * src/smt/smtlib.ts: both texts must get the same answer.
+ *
+ * @example
+ * await checkSmtlib(await toSmtlibViaZ3(assertions), { timeoutMs: 5_000 }) // same kind as check()
  */
 export async function toSmtlibViaZ3(
   assertions: readonly NamedAssertion[],

@@ -47,7 +47,12 @@ export class Encoder {
     });
   }
 
-  /** The Z3 expression for a Bool term. */
+  /**
+   * The Z3 expression for a Bool term.
+   *
+   * @example
+   * solver.add(encoder.encodeBool(and(x, y)));
+   */
   encodeBool(term: Term): Z3Bool {
     if (term.sort.kind !== 'bool')
       throw new TypeError(`expected a Bool term, got ${printSort(term.sort)}`);
@@ -56,6 +61,9 @@ export class Encoder {
 
   /**
    * The values `model` gives `vars`, completing the model where Z3 left a variable free.
+   *
+   * @example
+   * encoder.decode(solver.model(), freeVars(terms)) // Map { 'v' => 3n, 'x' => true }
    */
   decode(model: Model<'klp'>, vars: ReadonlyMap<string, Sort>): Assignment {
     const { ctx } = this.session;
@@ -150,7 +158,12 @@ function decodeValue(ctx: Session['ctx'], value: Z3Expr, sort: Sort, name: strin
 
 const encoders = new WeakMap<Session, Encoder>();
 
-/** The encoder of `session`. */
+/**
+ * The encoder of `session`, made on first use.
+ *
+ * @example
+ * const e = encoderOf(await init()).encode(term);
+ */
 export function encoderOf(session: Session): Encoder {
   let encoder = encoders.get(session);
   if (encoder === undefined) {

@@ -8,10 +8,12 @@
  * - {@link exclusive} runs solver calls one at a time in call order: z3-solver serializes them
  *   anyway, and running them in our own queue lets each call's watchdog timer start only when
  *   the call really starts;
- * - a Z3 error never leaves the instance in an error state ({@link guarded}): z3-solver
- *   otherwise rethrows a stale error from the next call, and a `check()` after that fails with
- *   "you can't execute multiple async functions at the same time" from a place no caller can
- *   catch (Z3-NOTES pitfall 2, reproduced with 5.2.0);
+ * - a Z3 error never leaves the instance in an error state ({@link guarded}): when an async
+ *   `check()` directly follows a failed call, z3-solver rethrows the stale error, and a second
+ *   `check()` then fails with "you can't execute multiple async functions at the same time"
+ *   from a place no caller can catch (Z3-NOTES pitfall 2, reproduced with 5.2.0). Any
+ *   synchronous Z3 call also clears the state, and every check here sets its limits first, so
+ *   this is a second line of defence;
  * - memory exhaustion inside Z3 becomes an `unknown` answer instead of aborting the process; the
  *   instance is then unusable, so later calls throw.
  */
@@ -65,9 +67,23 @@ export function init(): Promise<Session> {
 }
 
 /**
+ * Starts Z3 if needed and returns its version: lets a caller start it early, in parallel with
+ * other work, without touching Z3 types.
+ *
+ * @example
+ * await solverVersion() // 'Z3 5.1.0.0'
+ */
+export async function solverVersion(): Promise<string> {
+  return (await init()).version;
+}
+
+/**
  * Releases every solver and stops Z3's worker threads. The process exits by itself without
  * this with z3-solver 5.2.0; call it to free the memory early or as a belt-and-braces step
  * before exit. A later `init()` starts a new instance.
+ *
+ * @example
+ * await shutdown(); // queued after any check still running
  */
 export async function shutdown(): Promise<void> {
   const session = current;
@@ -83,13 +99,21 @@ export async function shutdown(): Promise<void> {
 
 /**
  * Registers a function that frees Z3 objects at {@link shutdown}; returns its deregistration.
+ *
+ * @example
+ * const forget = onShutdown(() => solver.release());
  */
 export function onShutdown(release: () => void): () => void {
   releasers.add(release);
   return () => releasers.delete(release);
 }
 
-/** Marks the instance unusable (Z3 ran out of memory): later calls throw `reason`. */
+/**
+ * Marks the instance unusable (Z3 ran out of memory): later calls throw `reason`.
+ *
+ * @example
+ * poison('z3 ran out of memory');
+ */
 export function poison(reason: string): void {
   poisoned = reason;
 }
@@ -98,6 +122,9 @@ let queue: Promise<unknown> = Promise.resolve();
 
 /**
  * Runs `fn` after every solver call queued before it has finished.
+ *
+ * @example
+ * const answer = await exclusive(() => solver.check());
  */
 export function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   const run = queue.then(fn, fn);
@@ -108,6 +135,9 @@ export function exclusive<T>(fn: () => Promise<T>): Promise<T> {
 /**
  * Runs a synchronous Z3 call; on a Z3 error, clears the context's error state before
  * rethrowing, so the next call does not see it again.
+ *
+ * @example
+ * const e = guarded(session, () => session.ctx.BitVec.const('v', 32));
  */
 export function guarded<T>(session: Session, fn: () => T): T {
   try {
@@ -118,7 +148,12 @@ export function guarded<T>(session: Session, fn: () => T): T {
   }
 }
 
-/** {@link guarded} for an asynchronous Z3 call. */
+/**
+ * {@link guarded} for an asynchronous Z3 call.
+ *
+ * @example
+ * const answer = await guardedAsync(session, () => solver.check());
+ */
 export async function guardedAsync<T>(session: Session, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
