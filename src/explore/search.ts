@@ -17,8 +17,11 @@ import type { Catalog } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';
 import { type System, systemKey } from '../model/system.ts';
 
-/** How many configurations a search keeps before it gives up, unless told otherwise. */
-export const DEFAULT_MAX_STATES = 1_000_000;
+/**
+ * How many configurations a search keeps before it gives up, unless told otherwise (each
+ * takes about half a kilobyte).
+ */
+export const DEFAULT_MAX_STATES = 500_000;
 
 /** Which limit stopped a search. */
 export type Limit = 'max-states' | 'max-depth' | 'deadline';
