@@ -3,7 +3,7 @@
  * ({@link check}), an incremental solver for bounded model checking ({@link incremental}),
  * optimization with soft constraints and objectives ({@link optimize}), and SMT-LIB through Z3
  * for cross-checking our own printer. Mirrors Cedar's `cedar-policy-symcc` `solver.rs`: the
- * only place queries leave the process.
+ * only place questions reach the solver.
  *
  * Guarantees:
  * - every call has a time limit (Z3's `timeout`, plus a watchdog that interrupts Z3 if it
