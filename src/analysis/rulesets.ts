@@ -1,45 +1,60 @@
 /**
- * Resolves a rule set named in a plan or on the command line to the rules the simulator asks.
+ * Resolves the rule set named in a plan (`rules:`) or on the command line (`--rules`) to a
+ * checked rule set and the `KernelRules` the simulator asks. Rule sets are files under
+ * `rules/` (by name) or any `.klp` file (by path: relative to the plan file when written in a
+ * plan, to the working directory on the command line).
  */
-import { replaceRules, upstreamRules } from '../kernel/index.ts';
+import { dirname, isAbsolute, join } from 'node:path';
+import { kernelRules } from '../eval/index.ts';
 import type { KernelRules } from '../kernel/rules.ts';
+import type { CheckedRuleSet } from '../lang/checker.ts';
+import { loadRuleSet } from '../lang/load.ts';
 import type { Diagnostic } from '../source/diagnostic.ts';
-import { Source, type Span } from '../source/source.ts';
-import { didYouMean } from '../source/suggest.ts';
-
-const BUILT_IN: ReadonlyMap<string, KernelRules> = new Map([
-  ['upstream', upstreamRules],
-  ['replace', replaceRules],
-]);
+import type { Source, Span } from '../source/source.ts';
 
 export type Resolved =
-  | { readonly kind: 'ok'; readonly rules: KernelRules }
-  | { readonly kind: 'error'; readonly diagnostics: readonly Diagnostic[] };
+  | {
+      readonly kind: 'ok';
+      readonly ruleSet: CheckedRuleSet;
+      readonly rules: KernelRules;
+      /** Warnings from the rule file. */
+      readonly diagnostics: readonly Diagnostic[];
+    }
+  | { readonly kind: 'error'; readonly value: null; readonly diagnostics: readonly Diagnostic[] };
 
 /**
- * @param where the `rules:` value in a plan, for the diagnostic; null for `--rules`
+ * @param where the `rules:` value in a plan, so that paths resolve next to the plan and an
+ *   unknown name is reported there; null for `--rules`
+ *
+ * @example
+ * const r = resolveRules('upstream', null);
+ * if (r.kind === 'ok') runPlan(plan, r.rules);
  */
 export function resolveRules(
   name: string,
-  where: { source: Source; span: Span | null } | null,
+  where: { readonly source: Source; readonly span: Span | null } | null,
 ): Resolved {
-  const rules = BUILT_IN.get(name);
-  if (rules !== undefined) return { kind: 'ok', rules };
-  const source = where?.source ?? new Source('--rules', name);
-  const span = where?.span ?? { start: 0, end: name.length };
-  const help =
-    didYouMean(name, BUILT_IN.keys()) ?? `known rule sets: ${[...BUILT_IN.keys()].join(', ')}`;
+  const isPath = name.includes('/') || name.endsWith('.klp');
+  const target =
+    isPath && where !== null && !isAbsolute(name) ? join(dirname(where.source.file), name) : name;
+  const loaded = loadRuleSet(target);
+  if (loaded.kind === 'ok') {
+    return {
+      kind: 'ok',
+      ruleSet: loaded.value,
+      rules: kernelRules(loaded.value),
+      diagnostics: loaded.diagnostics,
+    };
+  }
+  if (where === null || where.span === null) return loaded;
+  // A name or path that could not be found: point at the plan's `rules:` value instead of the
+  // bare argument. Problems inside a rule file keep their own locations.
+  const span = where.span;
   return {
     kind: 'error',
-    diagnostics: [
-      {
-        code: 'KV0301',
-        severity: 'error',
-        message: `unknown rule set \`${name}\``,
-        source,
-        span,
-        help,
-      },
-    ],
+    value: null,
+    diagnostics: loaded.diagnostics.map((d) =>
+      d.source.file === '<rule set>' ? { ...d, source: where.source, span } : d,
+    ),
   };
 }

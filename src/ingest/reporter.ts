@@ -4,18 +4,17 @@
  * Readers never throw on bad input: they report and go on, so one run shows every problem.
  * INVARIANT: a `Loaded` value is null exactly when one of its diagnostics is an error.
  */
-import { type Diagnostic, hasErrors, type Related, sortDiagnostics } from '../source/diagnostic.ts';
+import {
+  type Diagnostic,
+  hasErrors,
+  type Loaded,
+  type Related,
+  sortDiagnostics,
+} from '../source/diagnostic.ts';
 import { Source, type Span } from '../source/source.ts';
 import type { IngestCode } from './codes.ts';
 
-/**
- * A model read from input files, with every problem found on the way.
- *
- * @example
- * const { value, diagnostics } = loadPlanFile('plan.yaml');
- * if (value === null) for (const d of diagnostics) console.error(renderDiagnostic(d));
- */
-export type Loaded<T> = { readonly value: T | null; readonly diagnostics: readonly Diagnostic[] };
+export type { Loaded } from '../source/diagnostic.ts';
 
 /** Optional parts of a diagnostic. */
 export interface Extra {
@@ -77,9 +76,9 @@ export class Reporter {
 /** Packs a result, dropping the value when there is an error; diagnostics sorted by position. */
 export function loaded<T>(value: T | null, diagnostics: readonly Diagnostic[]): Loaded<T> {
   const sorted = sortDiagnostics(diagnostics);
-  if (hasErrors(sorted)) return { value: null, diagnostics: sorted };
+  if (hasErrors(sorted)) return { kind: 'error', value: null, diagnostics: sorted };
   if (value === null) throw new Error('ingest: no value although no error was reported');
-  return { value, diagnostics: sorted };
+  return { kind: 'ok', value, diagnostics: sorted };
 }
 
 /** The result for an input file that cannot be read: one diagnostic on an empty source. */

@@ -12,7 +12,7 @@
  */
 import type { Errno } from '../model/op.ts';
 import { assertNever, ERRNOS } from '../model/op.ts';
-import type { Diagnostic, Related } from '../source/diagnostic.ts';
+import type { Diagnostic, Loaded, Related } from '../source/diagnostic.ts';
 import { hasErrors, sortDiagnostics } from '../source/diagnostic.ts';
 import type { Source, Span } from '../source/source.ts';
 import { didYouMean, suggest } from '../source/suggest.ts';
@@ -27,7 +27,6 @@ import type {
   Template,
 } from './ast.ts';
 import { type LangCode, langDiagnostic } from './codes.ts';
-import type { Loaded } from './load.ts';
 import { parseRuleSet } from './parser.ts';
 import { printExpr } from './printer.ts';
 import {
@@ -117,12 +116,13 @@ export function compileRuleSet(source: Source): Loaded<CheckedRuleSet> {
   const parsed = parseRuleSet(source);
   const diagnostics: Diagnostic[] = [...parsed.diagnostics];
   const ast = parsed.ast;
-  if (ast === null) return { kind: 'error', diagnostics: sortDiagnostics(diagnostics) };
+  if (ast === null)
+    return { kind: 'error', value: null, diagnostics: sortDiagnostics(diagnostics) };
   const checker = new Checker(source);
   const value = checker.checkFile(ast);
   diagnostics.push(...checker.diagnostics);
   const sorted = sortDiagnostics(diagnostics);
-  if (hasErrors(sorted)) return { kind: 'error', diagnostics: sorted };
+  if (hasErrors(sorted)) return { kind: 'error', value: null, diagnostics: sorted };
   return { kind: 'ok', value, diagnostics: sorted };
 }
 

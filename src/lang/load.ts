@@ -8,16 +8,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Diagnostic } from '../source/diagnostic.ts';
+import type { Loaded } from '../source/diagnostic.ts';
 import { Source } from '../source/source.ts';
 import { didYouMean } from '../source/suggest.ts';
 import { type CheckedRuleSet, compileRuleSet } from './checker.ts';
 import { langDiagnostic } from './codes.ts';
 
-/** The outcome of loading an input: a value with its warnings, or every diagnostic. */
-export type Loaded<T> =
-  | { readonly kind: 'ok'; readonly value: T; readonly diagnostics: readonly Diagnostic[] }
-  | { readonly kind: 'error'; readonly diagnostics: readonly Diagnostic[] };
+export type { Loaded } from '../source/diagnostic.ts';
 
 /** The package root: rule sets ship in `<root>/rules`. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -67,6 +64,7 @@ export function loadRuleSet(pathOrName: string): Loaded<CheckedRuleSet> {
       const arg = new Source('<rule set>', pathOrName);
       return {
         kind: 'error',
+        value: null,
         diagnostics: [
           langDiagnostic(
             'KV2001',
@@ -90,6 +88,7 @@ export function loadRuleSet(pathOrName: string): Loaded<CheckedRuleSet> {
     const reason = e instanceof Error && 'code' in e ? String(e.code) : 'unreadable';
     return {
       kind: 'error',
+      value: null,
       diagnostics: [
         langDiagnostic(
           'KV2002',

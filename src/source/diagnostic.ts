@@ -25,6 +25,18 @@ export interface Diagnostic {
   readonly related?: readonly Related[];
 }
 
+/**
+ * The outcome of reading an input (a plan, a catalog, a rule file): the value with its warnings,
+ * or every diagnostic. `value` is null exactly when some diagnostic is an error.
+ *
+ * @example
+ * const r = loadPlanFile('plan.yaml');
+ * if (r.kind === 'error') for (const d of r.diagnostics) console.error(renderDiagnostic(d));
+ */
+export type Loaded<T> =
+  | { readonly kind: 'ok'; readonly value: T; readonly diagnostics: readonly Diagnostic[] }
+  | { readonly kind: 'error'; readonly value: null; readonly diagnostics: readonly Diagnostic[] };
+
 export function hasErrors(diags: readonly Diagnostic[]): boolean {
   return diags.some((d) => d.severity === 'error');
 }

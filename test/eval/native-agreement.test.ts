@@ -7,8 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { replaceRules, upstreamRules } from '../../src/kernel/rule-sets.ts';
 import type { KernelRules, Verdict, Violation } from '../../src/kernel/rules.ts';
+import { replaceRules, upstreamRules } from '../support/native-rules.ts';
 import { worldArb } from './arbitraries.ts';
 import { rules } from './helpers.ts';
 

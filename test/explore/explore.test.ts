@@ -9,10 +9,10 @@ import {
   explore,
   shortestPath,
 } from '../../src/explore/index.ts';
-import { upstreamRules } from '../../src/kernel/index.ts';
 import { catalog } from '../../src/model/catalog.ts';
 import { patch } from '../../src/model/patch.ts';
 import { EMPTY_SYSTEM, type System, systemKey } from '../../src/model/system.ts';
+import { upstreamRules } from '../support/rules.ts';
 import { complete, insmod, MODES, type Mode, replay } from './helpers.ts';
 
 // The test-state.sh modules: all cumulative, state 1 at versions 1, 2, 2.

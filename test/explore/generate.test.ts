@@ -9,10 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { catalogYaml, generateBench, generateCatalog } from '../../bench/generate.ts';
 import { shortestPath } from '../../src/explore/index.ts';
 import { parseCatalog } from '../../src/ingest/index.ts';
-import { step, upstreamRules } from '../../src/kernel/index.ts';
+import { step } from '../../src/kernel/index.ts';
 import type { Catalog } from '../../src/model/catalog.ts';
 import { funcKey } from '../../src/model/patch.ts';
 import { Source } from '../../src/source/source.ts';
+import { upstreamRules } from '../support/rules.ts';
 import { insmod, shippedRules, stackSystem } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '../..');

@@ -12,10 +12,11 @@ import {
   shortestPath,
 } from '../../src/explore/index.ts';
 import { loadCatalogFile } from '../../src/ingest/index.ts';
-import { notCompatibleLine, replaceRules, step, upstreamRules } from '../../src/kernel/index.ts';
+import { step } from '../../src/kernel/index.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import { patch } from '../../src/model/patch.ts';
 import { EMPTY_SYSTEM } from '../../src/model/system.ts';
+import { notCompatibleLine, replaceRules, upstreamRules } from '../support/rules.ts';
 import {
   complete,
   disable,

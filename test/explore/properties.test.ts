@@ -14,9 +14,10 @@ import {
   provesLoadable,
   restrictCatalog,
 } from '../../src/explore/index.ts';
-import { type KernelRules, upstreamRules } from '../../src/kernel/index.ts';
+import type { KernelRules } from '../../src/kernel/index.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import { type Patch, patch } from '../../src/model/patch.ts';
+import { upstreamRules } from '../support/rules.ts';
 import {
   expectRefutes,
   MODES,

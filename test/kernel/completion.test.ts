@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type KernelRules, replaceRules, step, upstreamRules } from '../../src/kernel/index.ts';
+import { type KernelRules, step } from '../../src/kernel/index.ts';
 import { patch } from '../../src/model/patch.ts';
 import { EMPTY_SYSTEM } from '../../src/model/system.ts';
+import { replaceRules, upstreamRules } from '../support/rules.ts';
 import { complete, disable, enable, insmod, options, rmmod, setup } from './helpers.ts';
 
 const a = patch('a');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type KernelRules, run, step, upstreamRules } from '../../src/kernel/index.ts';
+import { type KernelRules, run, step } from '../../src/kernel/index.ts';
 import { patch } from '../../src/model/patch.ts';
+import { upstreamRules } from '../support/rules.ts';
 import {
   complete,
   disable,

@@ -9,12 +9,12 @@ import {
   type SimOptions,
   type StepOutcome,
   step,
-  upstreamRules,
 } from '../../src/kernel/index.ts';
 import { catalog } from '../../src/model/catalog.ts';
 import type { Op } from '../../src/model/op.ts';
 import type { Patch } from '../../src/model/patch.ts';
 import { EMPTY_SYSTEM, type System } from '../../src/model/system.ts';
+import { upstreamRules } from '../support/rules.ts';
 
 export function options(
   patches: readonly Patch[],

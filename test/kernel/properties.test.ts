@@ -5,17 +5,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type KernelRules,
-  replaceRules,
-  type StepOutcome,
-  step,
-  upstreamRules,
-} from '../../src/kernel/index.ts';
+import { type KernelRules, type StepOutcome, step } from '../../src/kernel/index.ts';
 import type { Catalog } from '../../src/model/catalog.ts';
 import type { Op, OpKind } from '../../src/model/op.ts';
 import { type Patch, patch } from '../../src/model/patch.ts';
 import { EMPTY_SYSTEM, type System } from '../../src/model/system.ts';
+import { replaceRules, upstreamRules } from '../support/rules.ts';
 import { options } from './helpers.ts';
 
 const NAMES = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'];

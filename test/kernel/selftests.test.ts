@@ -7,11 +7,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { run, upstreamRules } from '../../src/kernel/index.ts';
+import { run } from '../../src/kernel/index.ts';
 import { catalog } from '../../src/model/catalog.ts';
 import type { Op } from '../../src/model/op.ts';
 import { patch } from '../../src/model/patch.ts';
 import { EMPTY_SYSTEM } from '../../src/model/system.ts';
+import { upstreamRules } from '../support/rules.ts';
 import { complete, options } from './helpers.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/kernel');

@@ -90,6 +90,7 @@ function runOne(
           rulesOverride === undefined ? { source: plan.source, span: plan.rules.span } : null,
         );
   if (resolved !== null && resolved.kind === 'error') diags.push(...resolved.diagnostics);
+  if (resolved !== null && resolved.kind === 'ok') diags.push(...resolved.diagnostics);
   if (plan === null || resolved === null || resolved.kind === 'error' || hasErrors(diags)) {
     printDiagnostics(io, diags, format, file);
     return { status: EXIT.badInput, text: null };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { replaceRules, upstreamRules } from '../../src/kernel/index.ts';
 import { catalog } from '../../src/model/catalog.ts';
 import { patch } from '../../src/model/patch.ts';
 import { EMPTY_SYSTEM, type System } from '../../src/model/system.ts';
+import { replaceRules, upstreamRules } from '../support/native-rules.ts';
 
 const installed = patch('q', { states: [{ id: 1, version: 2 }] });
 

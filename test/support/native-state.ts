@@ -11,10 +11,11 @@
  * (`klp_for_each_state`), duplicates included, while the new patch's state is looked up with
  * `klp_get_state()`, which finds the FIRST entry with the id.
  */
-import type { Catalog } from '../model/catalog.ts';
-import { formatStateId, getState, type KlpState, type Patch } from '../model/patch.ts';
-import type { System } from '../model/system.ts';
-import type { Violation } from './rules.ts';
+
+import type { Violation } from '../../src/kernel/rules.ts';
+import type { Catalog } from '../../src/model/catalog.ts';
+import { formatStateId, getState, type KlpState, type Patch } from '../../src/model/patch.ts';
+import type { System } from '../../src/model/system.ts';
 
 /** Rule 2 of Documentation/livepatch/system-state.rst. */
 export const SAME_OR_HIGHER_VERSION = {

@@ -2,15 +2,17 @@
  * The kernel's own rule sets, implemented natively: `upstream` (Linux 5.5+, state.c
  * `klp_is_patch_compatible()`) and `replace` (5.1-5.4: atomic replace, no state checks).
  *
- * They are the reference the rule language's versions of the same rule sets are tested against.
+ * A second, independent reading of state.c: the rule files rules/kernel/upstream.klp and
+ * replace.klp are tested against it (test/eval/native-agreement.test.ts).
  * Both let any enabled patch be disabled, and a completing patch replaces exactly when its
  * `replace` flag is set (transition.c `klp_complete_transition()`, `klp_force_transition()`).
  */
-import type { Catalog } from '../model/catalog.ts';
-import type { Patch } from '../model/patch.ts';
-import type { System } from '../model/system.ts';
-import type { KernelRules, Verdict } from './rules.ts';
-import { klpIsPatchCompatible, notCompatibleLine } from './state.ts';
+
+import type { KernelRules, Verdict } from '../../src/kernel/rules.ts';
+import type { Catalog } from '../../src/model/catalog.ts';
+import type { Patch } from '../../src/model/patch.ts';
+import type { System } from '../../src/model/system.ts';
+import { klpIsPatchCompatible, notCompatibleLine } from './native-state.ts';
 
 const OK: Verdict = { ok: true };
 
