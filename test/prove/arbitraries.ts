@@ -50,3 +50,46 @@ export function allOps(cat: Catalog): Op[] {
   }
   return ops;
 }
+
+/**
+ * A case the claim alone does not prove: `p0`, installed first, is cumulative and carries
+ * block_disable states, so under the block-disable rules it can only leave klp_patches when a
+ * cumulative patch that carries those states replaces it; the target `p1` carries them too,
+ * and the other patches are random. Whether some patch that would block `p1` ever gets
+ * installed depends on which patches can replace `p0`: an invariant must say that `p0` stays.
+ */
+export const arbBlockedCase = fc
+  .record({
+    blocking: fc.array(
+      fc.record({
+        id: fc.constantFrom(1, 2),
+        version: fc.integer({ min: 0, max: 3 }),
+        blockDisable: fc.constant(true),
+      }),
+      { minLength: 1, maxLength: 2 },
+    ),
+    extra: fc.array(
+      fc.record({
+        id: fc.constantFrom(2, 3),
+        version: fc.integer({ min: 0, max: 3 }),
+        blockDisable: fc.boolean(),
+      }),
+      { maxLength: 1 },
+    ),
+    targetReplace: fc.boolean(),
+    others: fc.integer({ min: 1, max: 4 }),
+  })
+  .chain(({ blocking, extra, targetReplace, others }) =>
+    fc.tuple(...Array.from({ length: others }, (_, i) => arbPatch(`p${i + 2}`))).map((rest) => ({
+      cat: catalog([
+        patch('p0', { replace: true, states: blocking }),
+        patch('p1', {
+          replace: targetReplace,
+          states: [...blocking.map((s) => ({ ...s, version: 3 })), ...extra],
+        }),
+        ...rest,
+      ]),
+      target: 'p1',
+      initial: ['p0'] as readonly string[],
+    })),
+  );

@@ -1,0 +1,38 @@
+/**
+ * Proofs over every operation sequence of a catalog: `prove loadable` and `prove invariant`
+ * as functions, for the CLI (src/cli/commands/prove.ts), the benchmarks and scripts.
+ */
+export {
+  type CertificateQuery,
+  type Decision,
+  decide,
+  type EngineOptions,
+  type EngineStats,
+  type Proof,
+  type ProofMethod,
+  STATE,
+  verifyInvariant,
+} from './engine.ts';
+export { type Drop, type MinimalSet, minimalSet } from './minimize.ts';
+export {
+  type Claim,
+  type Posed,
+  type Problem,
+  type ProblemError,
+  pose,
+  type TransitionMode,
+} from './problem.ts';
+export {
+  type Certificate,
+  type Counterexample,
+  DEFAULT_TIMEOUT_MS,
+  type Explanation,
+  type InvariantInput,
+  type LoadableInput,
+  type ProveInput,
+  type ProveResult,
+  type ProveStats,
+  proveInvariant,
+  proveLoadable,
+  type Verdict,
+} from './prove.ts';

@@ -1,0 +1,177 @@
+/**
+ * What `klp-verify prove` is asked: a catalog, the kernel rule set that decides every
+ * operation, the transition mode, the initial installed stack, and the claim, either
+ * "`insmod P` is never rejected (EINVAL)" or "invariant NAME holds", in every configuration
+ * reachable by operations on the catalog's other patches.
+ *
+ * Each claim is given twice, and the two must agree (test/prove/oracle.test.ts): as a
+ * concrete test on a `System`, through the simulator and the evaluator (the reference), and as
+ * a template term over the symbolic configuration, through the rule compiler.
+ */
+import { evalInvariant } from '../eval/audit.ts';
+import { kernelRules } from '../eval/kernel-rules.ts';
+import { installStack, type StackError } from '../explore/initial.ts';
+import { type KernelRules, type StepOutcome, step } from '../kernel/index.ts';
+import type { CheckedRuleSet } from '../lang/checker.ts';
+import type { Catalog } from '../model/catalog.ts';
+import type { Errno, Op } from '../model/op.ts';
+import type { System } from '../model/system.ts';
+import { compileRules, invariantViolated } from '../smt/compile.ts';
+import { symPatch } from '../smt/compile-config.ts';
+import { and, FALSE, not, or } from '../smt/factory.ts';
+import type { SymbolicRules } from '../smt/symbolic.ts';
+import type { Term } from '../smt/term.ts';
+import type { TransitionSystem } from '../smt/transition.ts';
+
+export type TransitionMode = 'auto' | 'manual';
+
+/** The claim to prove. */
+export type Claim =
+  /** `insmod patch` is not rejected with EINVAL by the rules in any counted configuration. */
+  | { readonly kind: 'loadable'; readonly patch: string }
+  /** The invariant `name` of `ruleSet` holds in every reachable configuration. */
+  | { readonly kind: 'invariant'; readonly name: string; readonly ruleSet: CheckedRuleSet };
+
+/** A question for the prover. */
+export interface Problem {
+  readonly catalog: Catalog;
+  /** The kernel rule set every operation is decided by. */
+  readonly ruleSet: CheckedRuleSet;
+  readonly transitions: TransitionMode;
+  /** The installed stack every sequence starts from, bottom to top. */
+  readonly initial: readonly string[];
+  readonly claim: Claim;
+}
+
+/** Why a problem cannot be posed. */
+export type ProblemError =
+  | { readonly kind: 'unknown-patch'; readonly patch: string; readonly message: string }
+  | { readonly kind: 'unknown-invariant'; readonly name: string; readonly message: string }
+  | { readonly kind: 'target-installed'; readonly patch: string; readonly message: string }
+  | { readonly kind: 'stack'; readonly error: StackError; readonly message: string };
+
+/** A problem with everything derived from it once: the rules, the initial system, the claim. */
+export interface Posed {
+  readonly problem: Problem;
+  readonly kernel: KernelRules;
+  readonly symbolic: SymbolicRules;
+  readonly initial: System;
+  /** The operations that set the initial stack up. */
+  readonly setup: readonly Op[];
+  /** Catalog patches whose operations are performed, in catalog order (the claim's patch excluded). */
+  readonly candidates: readonly string[];
+  /** Whether `sys` is a counterexample configuration (the reference semantics). */
+  readonly violated: (sys: System) => boolean;
+  /** The claim as a template over the transition system's configuration. */
+  readonly bad: (ts: TransitionSystem) => Term;
+}
+
+const compiled = new WeakMap<CheckedRuleSet, SymbolicRules>();
+
+/** The rule compiler's answer for a rule set, compiled once per rule set. */
+export function symbolicRules(rs: CheckedRuleSet): SymbolicRules {
+  let r = compiled.get(rs);
+  if (r === undefined) {
+    r = compileRules(rs);
+    compiled.set(rs, r);
+  }
+  return r;
+}
+
+/**
+ * Checks a problem and derives what the prover needs, or says why it cannot be posed.
+ *
+ * @example
+ * const p = pose({ catalog: cat, ruleSet: upstream, transitions: 'auto', initial: [], claim: { kind: 'loadable', patch: 'p' } });
+ * p.kind === 'ok' && p.value.violated(EMPTY_SYSTEM) // false: nothing is installed
+ */
+export function pose(
+  problem: Problem,
+):
+  | { readonly kind: 'ok'; readonly value: Posed }
+  | { readonly kind: 'error'; readonly error: ProblemError } {
+  const { catalog: cat, claim } = problem;
+  const kernel = kernelRules(problem.ruleSet);
+  const fail = (error: ProblemError) => ({ kind: 'error', error }) as const;
+  if (claim.kind === 'loadable') {
+    if (!cat.byName.has(claim.patch)) {
+      return fail({
+        kind: 'unknown-patch',
+        patch: claim.patch,
+        message: `patch \`${claim.patch}\` is not in the catalog`,
+      });
+    }
+    if (problem.initial.includes(claim.patch)) {
+      return fail({
+        kind: 'target-installed',
+        patch: claim.patch,
+        message: `patch \`${claim.patch}\` is in the initial stack, so \`insmod ${claim.patch}\` fails with EEXIST before any rule is asked`,
+      });
+    }
+  } else if (!claim.ruleSet.invariants.some((r) => r.name === claim.name)) {
+    return fail({
+      kind: 'unknown-invariant',
+      name: claim.name,
+      message: `rule set \`${claim.ruleSet.name}\` has no invariant \`${claim.name}\``,
+    });
+  }
+  const stack = installStack(cat, kernel, problem.initial, problem.transitions);
+  if (stack.kind !== 'ok') return fail({ kind: 'stack', error: stack, message: stack.message });
+  const exclude = claim.kind === 'loadable' ? claim.patch : null;
+  const symbolic = symbolicRules(problem.ruleSet);
+  const simOpts = { rules: kernel, catalog: cat, transitions: problem.transitions } as const;
+  const value: Posed = {
+    problem,
+    kernel,
+    symbolic,
+    initial: stack.system,
+    setup: stack.ops,
+    candidates: cat.patches.map((p) => p.name).filter((n) => n !== exclude),
+    violated:
+      claim.kind === 'loadable'
+        ? (sys) => step(sys, { kind: 'insmod', patch: claim.patch }, simOpts).result === 'EINVAL'
+        : (sys) => evalInvariant(claim.ruleSet, claim.name, sys, cat).length > 0,
+    bad:
+      claim.kind === 'loadable'
+        ? (ts) =>
+            ts.template((cfg) => rejectedWithEinval(problem.ruleSet, symbolic, cfg, claim.patch))
+        : (ts) => ts.template((cfg) => invariantViolated(claim.ruleSet, claim.name, cfg)),
+  };
+  return { kind: 'ok', value };
+}
+
+/**
+ * `insmod P` fails with EINVAL: some `rule` of `on enable` is violated and the first violated
+ * one (in file order) rejects with EINVAL (kernel-rules.ts takes the errno of the first).
+ */
+function rejectedWithEinval(
+  rs: CheckedRuleSet,
+  symbolic: SymbolicRules,
+  cfg: Parameters<SymbolicRules['enableViolations']>[0],
+  patch: string,
+): Term {
+  const target = cfg.catalog.byName.get(patch);
+  if (target === undefined) throw new Error(`patch \`${patch}\` is not in the catalog`);
+  const errnos = new Map<string, Errno>();
+  for (const r of rs.enable?.rules ?? []) {
+    const errno = r.reject?.errno ?? rs.enable?.reject?.errno;
+    if (errno !== undefined) errnos.set(r.name, errno);
+  }
+  const parts: Term[] = [];
+  const earlierOther: Term[] = [];
+  for (const v of symbolic.enableViolations(cfg, symPatch(target))) {
+    if (v.violated === FALSE) continue;
+    if (errnos.get(v.rule) === 'EINVAL') parts.push(and(v.violated, ...earlierOther.map(not)));
+    else earlierOther.push(v.violated);
+  }
+  return or(...parts);
+}
+
+/** Outcome of one operation on the simulator, for replays. */
+export function simulate(posed: Posed, sys: System, op: Op): StepOutcome {
+  return step(sys, op, {
+    rules: posed.kernel,
+    catalog: posed.problem.catalog,
+    transitions: posed.problem.transitions,
+  });
+}
