@@ -1,0 +1,130 @@
+/**
+ * One benchmark measurement, run in a child process of bench/run.ts so that each has its own
+ * heap and its peak memory (max RSS) is its own. Prints one JSON line.
+ *
+ * Usage: node --import tsx bench/job.ts '{"kind":"explore-loadable","patches":50,"seed":1,...}'
+ */
+import { kernelRules } from '../src/eval/index.ts';
+import { provesLoadable } from '../src/explore/index.ts';
+import { loadRuleSet } from '../src/lang/load.ts';
+import { catalog } from '../src/model/catalog.ts';
+import { patch } from '../src/model/patch.ts';
+import { generateBench } from './generate.ts';
+
+export interface LoadableJob {
+  readonly kind: 'explore-loadable' | 'smt-loadable';
+  readonly patches: number;
+  readonly seed: number;
+  readonly rules: string;
+  readonly transitions: 'auto' | 'manual';
+  /** `conflict`: the target of a planted conflict (refuted); `fresh`: a new non-cumulative
+   * patch with a state nobody else has, admissible everywhere (proved: the costly kind). */
+  readonly target: 'conflict' | 'fresh' | 'chain';
+  /** `none`: start from nothing installed; `block`: from the first release that carries a
+   * block_disable state (under the block-disable rules it can only be replaced, not disabled). */
+  readonly initial: 'none' | 'block';
+  readonly timeoutMs: number;
+}
+
+export interface JobResult {
+  readonly verdict: string;
+  readonly detail: string;
+  readonly ms: number;
+  readonly maxRssMb: number;
+}
+
+/** Length of the block_disable chain of the `chain` target. */
+export const CHAIN = 8;
+
+/**
+ * A block_disable chain `klp_chain_1..N` (release i adds blocking state b_i and keeps b_(i-1)
+ * without the flag, so under the block-disable rules release i+1 can replace release i and
+ * nothing else can) and a cumulative target that lacks only b_N: `insmod` of the target fails
+ * only once the whole chain was walked, so the shortest counterexample has N steps.
+ */
+function chainPatches() {
+  const b = (i: number) => 0xb10c_0000_0000_0000n + BigInt(i);
+  const chain = Array.from({ length: CHAIN }, (_, k) => {
+    const i = k + 1;
+    const states = [{ id: b(i), version: 1, blockDisable: true }];
+    if (i > 1) states.push({ id: b(i - 1), version: 1, blockDisable: false });
+    return patch(`klp_chain_${i}`, { replace: true, states });
+  });
+  const target = patch('klp_chain_target', {
+    replace: true,
+    states: Array.from({ length: CHAIN - 1 }, (_, k) => ({ id: b(k + 1), version: 1 })),
+  });
+  return { chain, target };
+}
+
+/** The catalog and the patch whose loadability the benchmark asks. */
+export function benchTarget(patches: number, seed: number, kind: 'conflict' | 'fresh' | 'chain') {
+  const bench = generateBench({ patches, seed });
+  if (kind === 'chain') {
+    const { chain, target } = chainPatches();
+    return { catalog: catalog([...bench.catalog.patches, ...chain, target]), target: target.name };
+  }
+  if (kind === 'fresh') {
+    const fresh = patch('klp_bench_fresh', {
+      states: [{ id: 0xfee1_dead_0000_0001n, version: 1 }],
+    });
+    return { catalog: catalog([...bench.catalog.patches, fresh]), target: fresh.name };
+  }
+  const planted = bench.planted.find((p) => p.kind !== 'foreign-function');
+  const target = planted?.patch ?? bench.catalog.patches.at(-1)?.name;
+  if (target === undefined) throw new Error('empty catalog');
+  return { catalog: bench.catalog, target };
+}
+
+async function runJob(job: LoadableJob): Promise<Omit<JobResult, 'maxRssMb'>> {
+  const { catalog: cat, target } = benchTarget(job.patches, job.seed, job.target);
+  const loaded = loadRuleSet(job.rules);
+  if (loaded.kind === 'error') throw new Error(`rule set ${job.rules} does not load`);
+  const initial =
+    job.target === 'chain'
+      ? ['klp_chain_1']
+      : job.initial === 'block'
+        ? cat.patches
+            .filter((p) => p.name !== target && p.states.some((s) => s.blockDisable))
+            .slice(0, 1)
+            .map((p) => p.name)
+        : [];
+  const start = performance.now();
+  if (job.kind === 'explore-loadable') {
+    const v = provesLoadable(cat, kernelRules(loaded.value), target, {
+      transitions: job.transitions,
+      initial,
+      deadline: Date.now() + job.timeoutMs,
+    });
+    const ms = performance.now() - start;
+    const detail =
+      v.kind === 'refuted'
+        ? `${v.path.length} steps`
+        : v.kind === 'proved'
+          ? `${v.states} configurations`
+          : v.kind === 'unknown'
+            ? `${v.limit} at depth ${v.depth}`
+            : '';
+    return { verdict: v.kind, detail, ms };
+  }
+  const { proveLoadable } = await import('../src/prove/index.ts');
+  const v = await proveLoadable({
+    catalog: cat,
+    ruleSet: loaded.value,
+    patch: target,
+    initial,
+    transitions: job.transitions,
+    timeoutMs: job.timeoutMs,
+  });
+  const ms = performance.now() - start;
+  return { verdict: v.verdict, detail: v.summary, ms };
+}
+
+const arg = process.argv[2];
+if (arg !== undefined) {
+  const job: LoadableJob = JSON.parse(arg);
+  const r = await runJob(job);
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ ...r, maxRssMb })}\n`);
+  process.exit(0);
+}
