@@ -82,6 +82,11 @@ export interface Certificate {
   readonly invariant: Term;
   /** What each state variable means. */
   readonly variables: readonly { readonly name: string; readonly meaning: string }[];
+  /** The selector variable of the step and the operation each of its values stands for. */
+  readonly selector: {
+    readonly name: string;
+    readonly operations: readonly { readonly value: number; readonly op: string }[];
+  };
   /** SMT-LIB scripts, each expected `unsat`: initiation, consecution, safety. */
   readonly files: readonly { readonly name: string; readonly text: string }[];
 }
@@ -108,6 +113,15 @@ export interface ProveResult {
   readonly summary: string;
   /** What exactly was established, in a sentence. */
   readonly statement: string;
+  /** Which sequences the claim is about. */
+  readonly scope: {
+    /** e.g. `the 4 other patches of stream.catalog.yaml` */
+    readonly patches: string;
+    /** `the empty system` or `the installed stack \`a\`` */
+    readonly from: string;
+    /** e.g. `transitions auto: steady configurations` */
+    readonly transitions: string;
+  };
   readonly error: ProblemError | null;
   readonly counterexample: Counterexample | null;
   readonly explanation: Explanation | null;
@@ -157,6 +171,11 @@ async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
     rules: input.ruleSet.name,
     transitions,
     initial,
+    scope: {
+      patches: 'the catalog',
+      from: 'the empty system',
+      transitions: modeWords(transitions),
+    },
   };
   const posedOr = pose({
     catalog: input.catalog,
@@ -182,6 +201,7 @@ async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
   const engine = { deadline, ...(input.progress ? { progress: input.progress } : {}) };
   const d = await decide(posed, new Set(posed.candidates), engine);
   const where = describeWhere(posed, input.catalogName);
+  const scope = { patches: where.patches, from: where.from, transitions: modeWords(transitions) };
   const stats = (s: EngineStats, minimizeMs = 0): ProveStats => ({
     ms: performance.now() - started,
     depth: s.depth,
@@ -196,6 +216,7 @@ async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
       return {
         ...base,
         ...none,
+        scope,
         verdict: 'proved',
         summary: `proved (${methodWords(d.proof.method)})`,
         statement: provedStatement(posed, where),
@@ -209,6 +230,7 @@ async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
       return {
         ...base,
         ...none,
+        scope,
         verdict: 'unknown',
         summary: `unknown: ${established}`,
         statement: `${established} on ${where.patches} from ${where.from}; the time limit of ${timeoutMs / 1000} s ran out`,
@@ -229,6 +251,7 @@ async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
       return {
         ...base,
         ...none,
+        scope,
         verdict: 'refuted',
         summary: `refuted: ${words}`,
         statement: refutedStatement(posed, n, count, where),
@@ -380,7 +403,7 @@ function certificate(proof: Proof, posed: Posed, statement: string): Certificate
   });
   const header = [
     `klp-verify prove: ${statement}`,
-    `rule set ${posed.problem.ruleSet.name}; proof by ${methodWords(proof.method)}`,
+    `rule set ${posed.problem.ruleSet.name}; proof: ${methodWords(proof.method)}`,
     'the invariant is an inductive invariant of the transition relation below; each of',
     'initiation, consecution and safety must be unsat',
   ];
@@ -388,7 +411,13 @@ function certificate(proof: Proof, posed: Posed, statement: string): Certificate
     name: `${q.name}.smt2`,
     text: `${header.map((l) => `; ${l}`).join('\n')}\n${q.smtlib}`,
   }));
-  return { method: proof.method, invariant: proof.invariant, variables, files };
+  const sel = ts.selector(null);
+  const selector = {
+    name: sel.kind === 'var' ? sel.name : printTerm(sel),
+    // Values past the last one leave the configuration unchanged (like a failed operation).
+    operations: ts.ops.map((op, value) => ({ value, op: formatOp(op) })),
+  };
+  return { method: proof.method, invariant: proof.invariant, variables, selector, files };
 }
 
 function meaningOf(name: string): string {

@@ -36,7 +36,7 @@
 import type { Catalog } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';
 import type { Patch } from '../model/patch.ts';
-import type { System } from '../model/system.ts';
+import { isEnabled, type System } from '../model/system.ts';
 import { anyViolation } from './compile.ts';
 import { symPatch } from './compile-config.ts';
 import { and, bool, boolVar, bv, bvVar, eq, FALSE, implies, not, or, TRUE } from './factory.ts';
@@ -80,6 +80,10 @@ export interface StateTerms {
   busy(): Term;
   /** A template of {@link TransitionSystem.template} in this state. */
   inst(template: Term): Term;
+  /** The rules reject `insmod x` here (its enable guard). */
+  insmodRejected(x: number): Term;
+  /** The rules reject `echo 0 > /sys/kernel/livepatch/x/enabled` here (its disable guard). */
+  disableRejected(x: number): Term;
 }
 
 /** Names of the template variables, over universe indices. */
@@ -95,7 +99,7 @@ function pairKey(a: number, b: number): number {
  *
  * @example
  * const ts = new TransitionSystem({ catalog: cat, rules, transitions: 'auto', operable, initial: EMPTY_SYSTEM });
- * const s1 = ts.successor(ts.initialState(), bvVar('sel.0', ts.selectorWidth));
+ * const s1 = ts.successor(ts.initialState(), ts.selector(0));
  * s1.on(0) // true exactly when sel.0 selects `insmod` of the first patch
  */
 export class TransitionSystem {
@@ -275,6 +279,18 @@ export class TransitionSystem {
     return c;
   }
 
+  /**
+   * The selector of step `j` (or of the one step of an induction query when null), named
+   * with its width: one name keeps one sort in a solver session.
+   *
+   * @example
+   * ts.selector(0) // the bit-vector variable `sel4.0` when 4 bits number the operations
+   */
+  selector(j: number | null): Term {
+    const w = this.selectorWidth;
+    return bvVar(j === null ? `sel${w}` : `sel${w}.${j}`, w);
+  }
+
   /** The operation selector value `value` stands for; null for a stutter. */
   opOf(value: bigint): Op | null {
     return value < BigInt(this.ops.length) ? (this.ops[Number(value)] ?? null) : null;
@@ -334,7 +350,7 @@ export class TransitionSystem {
           }
         }
       }
-      parts.push(implies(s.rev(), or(...this.patches.map((_, x) => s.tp(x)))));
+      parts.push(implies(s.rev(), s.busy()));
     }
     return and(...parts);
   }
@@ -482,6 +498,14 @@ abstract class StateBase implements StateTerms {
   inst(template: Term): Term {
     return this.sub.apply(template);
   }
+
+  insmodRejected(x: number): Term {
+    return this.inst(this.ts.enableRejected(x));
+  }
+
+  disableRejected(x: number): Term {
+    return this.inst(this.ts.disableRejected(x));
+  }
 }
 
 /** A concrete system as literals. */
@@ -528,6 +552,40 @@ class ConcreteState extends StateBase {
     const i = this.position.get(this.name(a));
     const j = this.position.get(this.name(b));
     return bool(i !== undefined && j !== undefined && i < j);
+  }
+
+  // The guards of a concrete state are compiled on the state itself, not instantiated from
+  // the templates: the compiler then visits only the patches on klp_patches and folds at once,
+  // and no template over the whole catalog needs to be built.
+  override insmodRejected(x: number): Term {
+    const p = this.ts.patch(x);
+    return anyViolation(this.ts.options.rules.enableViolations(this.config(), symPatch(p)));
+  }
+
+  override disableRejected(x: number): Term {
+    const entry = this.config().patches.find((e) => e.patch.name === this.name(x));
+    if (entry === undefined) return FALSE; // not on klp_patches: `disable` fails before the guard
+    return anyViolation(this.ts.options.rules.disableViolations(this.config(), entry));
+  }
+
+  private cfg: SymConfig | undefined;
+
+  /** klp_patches as a configuration with literal attributes. */
+  private config(): SymConfig {
+    this.cfg ??= {
+      catalog: this.ts.options.catalog,
+      patches: this.sys.klpPatches.map((name, i) => {
+        const p = this.ts.options.catalog.byName.get(name);
+        if (p === undefined) throw new Error(`patch \`${name}\` is not in the catalog`);
+        return {
+          patch: symPatch(p),
+          on: TRUE,
+          pos: bv(i, POS_WIDTH),
+          enabled: bool(isEnabled(this.sys, name)),
+        };
+      }),
+    };
+    return this.cfg;
   }
 }
 
@@ -611,7 +669,7 @@ class Successor extends StateBase {
       if (p.ld(x) === TRUE) return FALSE;
       const busy = p.busy();
       if (busy === TRUE) return FALSE;
-      return and(chosen, not(p.ld(x)), not(busy), not(p.inst(this.ts.enableRejected(x))));
+      return and(chosen, not(p.ld(x)), not(busy), not(p.insmodRejected(x)));
     });
   }
 
@@ -634,7 +692,7 @@ class Successor extends StateBase {
       const p = this.prev;
       if (p.on(x) === FALSE) return FALSE;
       const chosen = this.is(this.ts.code('disable', x));
-      const guard = not(p.inst(this.ts.disableRejected(x)));
+      const guard = not(p.disableRejected(x));
       if (!this.ts.manual) return and(chosen, p.on(x), guard);
       return and(chosen, p.on(x), not(p.tu(x)), guard, or(p.tp(x), not(p.busy())));
     });

@@ -24,6 +24,8 @@ import { arbBlockedCase, arbCatalog, MODES, RULE_SETS, type RuleSetName } from '
 const FULL = process.env.KLP_FULL !== undefined;
 const RUNS = FULL ? 150 : 12;
 const ORACLE = { maxStates: 300_000 };
+/** Per test: the full runs take minutes. */
+const TIMEOUT = FULL ? 900_000 : 60_000;
 
 interface Case {
   readonly cat: Catalog;
@@ -92,80 +94,84 @@ function checkRefutation(
 describe('prove loadable agrees with the explorer', () => {
   for (const rules of RULE_SETS) {
     for (const mode of MODES) {
-      it(`under ${rules}, transitions ${mode}`, async () => {
-        const counts: Counts = {};
-        await fc.assert(
-          fc.asyncProperty(arbCase, async ({ cat, target, initial }) => {
-            if (installStack(cat, kernel[rules], initial, mode).kind !== 'ok') {
-              bump(counts, 'initial-stack-refused');
-              return;
-            }
-            const opts = { transitions: mode, initial, ...ORACLE };
-            const oracle = provesLoadable(cat, kernel[rules], target, opts);
-            if (oracle.kind === 'unknown' || oracle.kind === 'error') {
-              bump(counts, `oracle-${oracle.kind}`);
-              return;
-            }
-            const r = await proveLoadable({
-              catalog: cat,
-              ruleSet: checked[rules],
-              patch: target,
-              transitions: mode,
-              initial,
-              timeoutMs: 30_000,
-            });
-            expect(r.verdict).toBe(oracle.kind);
-            if (r.verdict === 'proved') {
-              bump(counts, 'proved');
-              bump(counts, `proved-by-${r.certificate?.method}`);
-              return;
-            }
-            if (oracle.kind !== 'refuted') return;
-            const shortestOn = (patches: readonly string[]) => {
-              const o = provesLoadable(
-                keep(cat, [...patches, ...initial, target]),
-                kernel[rules],
-                target,
-                opts,
+      it(
+        `under ${rules}, transitions ${mode}`,
+        async () => {
+          const counts: Counts = {};
+          await fc.assert(
+            fc.asyncProperty(arbCase, async ({ cat, target, initial }) => {
+              if (installStack(cat, kernel[rules], initial, mode).kind !== 'ok') {
+                bump(counts, 'initial-stack-refused');
+                return;
+              }
+              const opts = { transitions: mode, initial, ...ORACLE };
+              const oracle = provesLoadable(cat, kernel[rules], target, opts);
+              if (oracle.kind === 'unknown' || oracle.kind === 'error') {
+                bump(counts, `oracle-${oracle.kind}`);
+                return;
+              }
+              const r = await proveLoadable({
+                catalog: cat,
+                ruleSet: checked[rules],
+                patch: target,
+                transitions: mode,
+                initial,
+                timeoutMs: 30_000,
+              });
+              expect(r.verdict).toBe(oracle.kind);
+              if (r.verdict === 'proved') {
+                bump(counts, 'proved');
+                bump(counts, `proved-by-${r.certificate?.method}`);
+                return;
+              }
+              if (oracle.kind !== 'refuted') return;
+              const shortestOn = (patches: readonly string[]) => {
+                const o = provesLoadable(
+                  keep(cat, [...patches, ...initial, target]),
+                  kernel[rules],
+                  target,
+                  opts,
+                );
+                return o.kind === 'refuted'
+                  ? o.path.length
+                  : o.kind === 'proved'
+                    ? 'proved'
+                    : 'unknown';
+              };
+              checkRefutation(
+                r,
+                oracle.path.length,
+                shortestOn,
+                (res) => {
+                  const steps = res.counterexample?.steps ?? [];
+                  const start = installStack(cat, kernel[rules], initial, mode);
+                  if (start.kind !== 'ok') throw new Error('stack');
+                  const { outcomes } = run(start.system, steps, {
+                    rules: kernel[rules],
+                    catalog: cat,
+                    transitions: mode,
+                  });
+                  expect(outcomes.slice(0, -1).every((o) => o.result === 'ok')).toBe(true);
+                  expect(outcomes.at(-1)?.result).toBe('EINVAL');
+                  expect(steps.at(-1)).toEqual({ kind: 'insmod', patch: target });
+                  expect(
+                    steps.slice(0, -1).some((op) => op.kind !== 'complete' && op.patch === target),
+                  ).toBe(false);
+                },
+                counts,
               );
-              return o.kind === 'refuted'
-                ? o.path.length
-                : o.kind === 'proved'
-                  ? 'proved'
-                  : 'unknown';
-            };
-            checkRefutation(
-              r,
-              oracle.path.length,
-              shortestOn,
-              (res) => {
-                const steps = res.counterexample?.steps ?? [];
-                const start = installStack(cat, kernel[rules], initial, mode);
-                if (start.kind !== 'ok') throw new Error('stack');
-                const { outcomes } = run(start.system, steps, {
-                  rules: kernel[rules],
-                  catalog: cat,
-                  transitions: mode,
-                });
-                expect(outcomes.slice(0, -1).every((o) => o.result === 'ok')).toBe(true);
-                expect(outcomes.at(-1)?.result).toBe('EINVAL');
-                expect(steps.at(-1)).toEqual({ kind: 'insmod', patch: target });
-                expect(
-                  steps.slice(0, -1).some((op) => op.kind !== 'complete' && op.patch === target),
-                ).toBe(false);
-              },
-              counts,
-            );
-          }),
-          { numRuns: RUNS },
-        );
-        // Every kind of answer occurred: a property that never saw one tests nothing.
-        expect(counts.proved ?? 0).toBeGreaterThan(0);
-        // The replace rules check no states: nothing is ever rejected.
-        const refuted = Object.keys(counts).some((k) => k.startsWith('refuted-'));
-        expect(refuted).toBe(rules !== 'replace');
-        console.log(`loadable ${rules} ${mode}`, JSON.stringify(counts));
-      });
+            }),
+            { numRuns: RUNS },
+          );
+          // Every kind of answer occurred: a property that never saw one tests nothing.
+          expect(counts.proved ?? 0).toBeGreaterThan(0);
+          // The replace rules check no states: nothing is ever rejected.
+          const refuted = Object.keys(counts).some((k) => k.startsWith('refuted-'));
+          expect(refuted).toBe(rules !== 'replace');
+          console.log(`loadable ${rules} ${mode}`, JSON.stringify(counts));
+        },
+        TIMEOUT,
+      );
     }
   }
 });
@@ -175,72 +181,76 @@ const INVARIANTS = stackInvariants.invariants.map((r) => r.name);
 describe('prove invariant agrees with the explorer', () => {
   for (const rules of RULE_SETS) {
     for (const mode of MODES) {
-      it(`under ${rules}, transitions ${mode}`, async () => {
-        const counts: Counts = {};
-        const arb = fc.record({ c: arbCase, invariant: fc.constantFrom(...INVARIANTS) });
-        await fc.assert(
-          fc.asyncProperty(arb, async ({ c: { cat, initial }, invariant }) => {
-            const start = installStack(cat, kernel[rules], initial, mode);
-            if (start.kind !== 'ok') return;
-            const holds = (c: Catalog) => (sys: Parameters<typeof evalInvariant>[2]) =>
-              evalInvariant(stackInvariants, invariant, sys, c).length === 0;
-            const oracleOn = (c: Catalog) =>
-              checkInvariant(c, kernel[rules], holds(c), {
-                initial: start.system,
-                transitions: mode,
-                ...ORACLE,
-              });
-            const oracle = oracleOn(cat);
-            if (oracle.kind === 'unknown') {
-              bump(counts, 'oracle-unknown');
-              return;
-            }
-            const r = await proveInvariant({
-              catalog: cat,
-              ruleSet: checked[rules],
-              invariants: stackInvariants,
-              invariant,
-              transitions: mode,
-              initial,
-              timeoutMs: 30_000,
-            });
-            expect(r.verdict).toBe(oracle.kind === 'holds' ? 'proved' : 'refuted');
-            if (r.verdict === 'proved') {
-              bump(counts, 'proved');
-              bump(counts, `proved-by-${r.certificate?.method}`);
-              return;
-            }
-            if (oracle.kind !== 'violated') return;
-            const shortestOn = (patches: readonly string[]) => {
-              const o = oracleOn(keep(cat, [...patches, ...initial]));
-              return o.kind === 'violated'
-                ? o.path.length
-                : o.kind === 'holds'
-                  ? 'proved'
-                  : 'unknown';
-            };
-            checkRefutation(
-              r,
-              oracle.path.length,
-              shortestOn,
-              (res) => {
-                const steps = res.counterexample?.steps ?? [];
-                const { outcomes, final } = run(start.system, steps, {
-                  rules: kernel[rules],
-                  catalog: cat,
+      it(
+        `under ${rules}, transitions ${mode}`,
+        async () => {
+          const counts: Counts = {};
+          const arb = fc.record({ c: arbCase, invariant: fc.constantFrom(...INVARIANTS) });
+          await fc.assert(
+            fc.asyncProperty(arb, async ({ c: { cat, initial }, invariant }) => {
+              const start = installStack(cat, kernel[rules], initial, mode);
+              if (start.kind !== 'ok') return;
+              const holds = (c: Catalog) => (sys: Parameters<typeof evalInvariant>[2]) =>
+                evalInvariant(stackInvariants, invariant, sys, c).length === 0;
+              const oracleOn = (c: Catalog) =>
+                checkInvariant(c, kernel[rules], holds(c), {
+                  initial: start.system,
                   transitions: mode,
+                  ...ORACLE,
                 });
-                expect(outcomes.every((o) => o.result === 'ok')).toBe(true);
-                expect(holds(cat)(final)).toBe(false);
-              },
-              counts,
-            );
-          }),
-          { numRuns: RUNS },
-        );
-        expect(counts.proved ?? 0).toBeGreaterThan(0);
-        console.log(`invariant ${rules} ${mode}`, JSON.stringify(counts));
-      });
+              const oracle = oracleOn(cat);
+              if (oracle.kind === 'unknown') {
+                bump(counts, 'oracle-unknown');
+                return;
+              }
+              const r = await proveInvariant({
+                catalog: cat,
+                ruleSet: checked[rules],
+                invariants: stackInvariants,
+                invariant,
+                transitions: mode,
+                initial,
+                timeoutMs: 30_000,
+              });
+              expect(r.verdict).toBe(oracle.kind === 'holds' ? 'proved' : 'refuted');
+              if (r.verdict === 'proved') {
+                bump(counts, 'proved');
+                bump(counts, `proved-by-${r.certificate?.method}`);
+                return;
+              }
+              if (oracle.kind !== 'violated') return;
+              const shortestOn = (patches: readonly string[]) => {
+                const o = oracleOn(keep(cat, [...patches, ...initial]));
+                return o.kind === 'violated'
+                  ? o.path.length
+                  : o.kind === 'holds'
+                    ? 'proved'
+                    : 'unknown';
+              };
+              checkRefutation(
+                r,
+                oracle.path.length,
+                shortestOn,
+                (res) => {
+                  const steps = res.counterexample?.steps ?? [];
+                  const { outcomes, final } = run(start.system, steps, {
+                    rules: kernel[rules],
+                    catalog: cat,
+                    transitions: mode,
+                  });
+                  expect(outcomes.every((o) => o.result === 'ok')).toBe(true);
+                  expect(holds(cat)(final)).toBe(false);
+                },
+                counts,
+              );
+            }),
+            { numRuns: RUNS },
+          );
+          expect(counts.proved ?? 0).toBeGreaterThan(0);
+          console.log(`invariant ${rules} ${mode}`, JSON.stringify(counts));
+        },
+        TIMEOUT,
+      );
     }
   }
 });

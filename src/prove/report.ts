@@ -1,0 +1,242 @@
+/**
+ * Results of `klp-verify prove` as text and JSON. Text reads like a good compiler's: the
+ * verdict first, then the counterexample as the kernel log and the shell show it (the
+ * simulator's transcript of the replay), then why the last step fails, then the ways out;
+ * for a proof, what exactly was proved and how it can be re-checked.
+ */
+import { formatWayOut } from '../analysis/ways-out.ts';
+import { formatBinding } from '../eval/rules.ts';
+import type { Violation } from '../kernel/index.ts';
+import { assertNever, type Op } from '../model/op.ts';
+import { violationJson } from '../report/plan.ts';
+import { wrap } from '../report/wrap.ts';
+import { printTerm, termSize } from '../smt/term.ts';
+import type { Explanation, ProveResult } from './prove.ts';
+
+/** Invariants longer than this many characters are summarized, not printed. */
+const MAX_INVARIANT_CHARS = 400;
+
+function opJson(op: Op): { op: string; patch: string | null } {
+  return { op: op.kind, patch: op.kind === 'complete' ? null : op.patch };
+}
+
+/**
+ * The result as one JSON-ready object: `query`, `patch` (or `invariant`), `rules`, `verdict`,
+ * `counterexample` (`steps`, `patches`, `log`, `shortest`), `explanation`, `certificate`,
+ * `stats`.
+ *
+ * @example
+ * stringify(proveJson(result)) // '{"query":"loadable","patch":"P","rules":"upstream","verdict":"refuted",...}'
+ */
+export function proveJson(r: ProveResult): Record<string, unknown> {
+  const cex = r.counterexample;
+  return {
+    query: r.query,
+    ...(r.query === 'loadable' ? { patch: r.subject } : { invariant: r.subject }),
+    rules: r.rules,
+    transitions: r.transitions,
+    initial: r.initial,
+    verdict: r.verdict,
+    statement: r.statement,
+    counterexample:
+      cex === null
+        ? null
+        : {
+            steps: cex.steps.map(opJson),
+            patches: cex.patches,
+            shortest: cex.shortest,
+            log: cex.outcomes.flatMap((o) => o.log),
+            minimality: cex.drops.map((d) => ({ patch: d.patch, withoutIt: d.outcome })),
+          },
+    explanation: r.explanation === null ? null : explanationJson(r.explanation),
+    certificate:
+      r.certificate === null
+        ? null
+        : {
+            method: r.certificate.method,
+            invariant: printTerm(r.certificate.invariant, { share: true }),
+            variables: r.certificate.variables,
+            files: r.certificate.files.map((f) => f.name),
+          },
+    stats: {
+      ms: Math.round(r.stats.ms),
+      depth: r.stats.depth,
+      solverChecks: r.stats.solverChecks,
+      patches: r.stats.universe,
+      stateVariables: r.stats.stateVariables,
+      minimizeMs: Math.round(r.stats.minimizeMs),
+    },
+    ...(r.error === null ? {} : { error: r.error.message }),
+  };
+}
+
+function explanationJson(e: Explanation): Record<string, unknown> {
+  switch (e.kind) {
+    case 'rejection':
+      return {
+        errno: e.errno,
+        reasons: e.violations.map(violationJson),
+        waysOut: e.waysOut.map(formatWayOut),
+      };
+    case 'invariant':
+      return {
+        violations: e.violations.map((v) => ({
+          invariant: v.rule,
+          sentence: v.sentence,
+          message: v.message,
+          binding: formatBinding(v.binding),
+        })),
+      };
+    default:
+      return assertNever(e, 'explanation');
+  }
+}
+
+/**
+ * The result for people, wrapped to `width` columns.
+ *
+ * @example
+ * proveText(result, 100).split('\n')[0] // 'refuted: `insmod klp_6_8_0_45_r4` can be rejected (EINVAL) ...'
+ */
+export function proveText(r: ProveResult, width = 100): string {
+  const out: string[] = [];
+  const para = (text: string, indent = '  ') => out.push(...wrap(text, width, indent, indent));
+  const head = (text: string) => out.push(...wrap(text, width, '', '  '));
+  const what = r.query === 'loadable' ? `\`insmod ${r.subject}\`` : `invariant \`${r.subject}\``;
+  switch (r.verdict) {
+    case 'error':
+      head(`error: ${r.statement}`);
+      return out.join('\n');
+    case 'proved':
+      head(
+        r.query === 'loadable'
+          ? `proved: ${what} is never rejected by rule set ${r.rules}`
+          : `proved: ${what} holds under rule set ${r.rules}`,
+      );
+      para(
+        `for every sequence of operations on ${r.scope.patches} from ${r.scope.from} (${r.scope.transitions})`,
+      );
+      if (r.certificate !== null) {
+        const inv = r.certificate.invariant;
+        const text = printTerm(inv, { share: true });
+        out.push('');
+        head(`how: ${howWords(r)}`);
+        if (text.length <= MAX_INVARIANT_CHARS) para(`inductive invariant: ${text}`);
+        else
+          para(
+            `inductive invariant: ${termSize(inv)} term nodes over ${r.certificate.variables.length} state variables (see --certificate or --format json)`,
+          );
+        para(
+          'checked: initiation, consecution and safety are each unsat (a fresh z3 solver read them from SMT-LIB); write them with --certificate DIR and re-check with any SMT solver',
+        );
+      }
+      return out.join('\n');
+    case 'unknown':
+      head(`unknown: ${r.statement}`);
+      para('give it more time with --timeout SECONDS');
+      return out.join('\n');
+    case 'refuted':
+      return refutedText(r, width, what).join('\n');
+    default:
+      return assertNever(r.verdict, 'verdict');
+  }
+}
+
+function howWords(r: ProveResult): string {
+  const method = r.certificate?.method;
+  switch (method) {
+    case 'static':
+      return r.query === 'loadable'
+        ? `rule set ${r.rules} rejects \`insmod ${r.subject}\` on no set of installed patches of this catalog, so the claim holds in every configuration`
+        : `no set of installed patches of this catalog violates \`${r.subject}\``;
+    case 'induction':
+      return 'the claim, with the structural invariants of the kernel (a patch on klp_patches is loaded, at most one transition), is preserved by every operation (1-induction)';
+    case 'spacer':
+      return "an inductive invariant found by z3's Spacer engine, decoded and re-checked";
+    case undefined:
+      return '';
+    default:
+      return assertNever(method, 'proof method');
+  }
+}
+
+function refutedText(r: ProveResult, width: number, what: string): string[] {
+  const out: string[] = [];
+  const para = (text: string, indent = '  ') => out.push(...wrap(text, width, indent, indent));
+  const cex = r.counterexample;
+  out.push(
+    ...wrap(
+      r.query === 'loadable'
+        ? `refuted: ${what} can be rejected (EINVAL) under rule set ${r.rules}`
+        : `refuted: ${what} can be violated under rule set ${r.rules}`,
+      width,
+      '',
+      '  ',
+    ),
+  );
+  if (cex === null) return out;
+  const n = cex.steps.length;
+  const m = cex.patches.length;
+  para(
+    `${n} step${n === 1 ? '' : 's'} from ${r.scope.from}, using ${m} of ${r.scope.patches} (${r.scope.transitions})`,
+  );
+  if (cex.shortest < cex.steps.length) {
+    para(
+      `(a counterexample of ${cex.shortest} steps exists with more patches; this one uses a set of patches none of which can be left out)`,
+    );
+  }
+  out.push('', 'trace (replayed on the simulator):');
+  const log = cex.outcomes.flatMap((o) => o.log);
+  if (log.length === 0) out.push('  (no operation: the initial configuration already violates it)');
+  for (const line of log) out.push(`  ${line}`);
+  const e = r.explanation;
+  if (e !== null) {
+    out.push('', 'why:');
+    out.push(...explanationLines(e, width));
+    if (e.kind === 'rejection' && e.waysOut.length > 0) {
+      out.push('', 'ways out:');
+      for (const w of e.waysOut) out.push(...wrap(formatWayOut(w), width, '  - ', '    '));
+    }
+  }
+  if (cex.patches.length > 0) {
+    out.push('', 'patches needed:');
+    for (const d of cex.drops) {
+      if (!cex.patches.includes(d.patch)) continue;
+      const how =
+        d.outcome === 'proved'
+          ? 'without it the claim is proved'
+          : 'whether it can be left out is unknown (time ran out)';
+      out.push(...wrap(`\`${d.patch}\`: ${how}`, width, '  - ', '    '));
+    }
+    const decided = new Set(cex.drops.map((d) => d.patch));
+    for (const p of cex.patches) {
+      if (!decided.has(p)) out.push(`  - \`${p}\``);
+    }
+  }
+  return out;
+}
+
+function explanationLines(e: Explanation, width: number): string[] {
+  const out: string[] = [];
+  switch (e.kind) {
+    case 'rejection': {
+      const byRule = new Map<string, Violation[]>();
+      for (const v of e.violations) byRule.set(v.rule, [...(byRule.get(v.rule) ?? []), v]);
+      for (const [rule, vs] of byRule) {
+        out.push(...wrap(`rule ${rule}: ${vs[0]?.sentence ?? ''}`, width, '  ', '    '));
+        for (const v of vs) out.push(...wrap(v.message, width, '    - ', '      '));
+      }
+      return out;
+    }
+    case 'invariant': {
+      const first = e.violations[0];
+      if (first !== undefined) {
+        out.push(...wrap(`invariant ${first.rule}: ${first.sentence}`, width, '  ', '    '));
+      }
+      for (const v of e.violations) out.push(...wrap(v.message, width, '    - ', '      '));
+      return out;
+    }
+    default:
+      return assertNever(e, 'explanation');
+  }
+}
