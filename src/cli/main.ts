@@ -6,11 +6,12 @@ import { readFileSync } from 'node:fs';
 import { didYouMean } from '../source/suggest.ts';
 import type { Command } from './commands/common.ts';
 import { checkCommand, simulateCommand } from './commands/plan-commands.ts';
+import { proveCommand } from './commands/prove.ts';
 import { rulesCommand } from './commands/rules.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { type Io, processIo } from './io.ts';
 
-const COMMANDS: readonly Command[] = [simulateCommand, checkCommand, rulesCommand];
+const COMMANDS: readonly Command[] = [simulateCommand, checkCommand, rulesCommand, proveCommand];
 
 export function version(): string {
   const pkg: unknown = JSON.parse(
