@@ -5,13 +5,20 @@
 import { readFileSync } from 'node:fs';
 import { didYouMean } from '../source/suggest.ts';
 import type { Command } from './commands/common.ts';
+import { conflictsCommand } from './commands/conflicts.ts';
 import { checkCommand, simulateCommand } from './commands/plan-commands.ts';
 import { proveCommand } from './commands/prove.ts';
 import { rulesCommand } from './commands/rules.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { type Io, processIo } from './io.ts';
 
-const COMMANDS: readonly Command[] = [simulateCommand, checkCommand, rulesCommand, proveCommand];
+const COMMANDS: readonly Command[] = [
+  simulateCommand,
+  checkCommand,
+  rulesCommand,
+  proveCommand,
+  conflictsCommand,
+];
 
 export function version(): string {
   const pkg: unknown = JSON.parse(
