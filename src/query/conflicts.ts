@@ -24,8 +24,12 @@
  * `complete` means every conflict of the catalog is in the list; a limit or `unknown` from the
  * solver says so and keeps what was established.
  */
+
+import { kernelRules } from '../eval/index.ts';
 import type { KernelRules } from '../kernel/rules.ts';
+import type { CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
+import { compileRules } from '../smt/compile.ts';
 import { boolVar, not, or } from '../smt/factory.ts';
 import type { SymbolicRules } from '../smt/symbolic.ts';
 import type { Term } from '../smt/term.ts';
@@ -44,6 +48,16 @@ export type { FailedOrder, LoadMatrix, PairResult, Rejection } from './conflicts
 export interface ConflictRules {
   readonly kernel: KernelRules;
   readonly symbolic: SymbolicRules;
+}
+
+/**
+ * A checked rule set both ways: the evaluator's `KernelRules` and the compiled terms.
+ *
+ * @example
+ * conflictRules(upstream).kernel.name // 'upstream'
+ */
+export function conflictRules(rs: CheckedRuleSet): ConflictRules {
+  return { kernel: kernelRules(rs), symbolic: compileRules(rs) };
 }
 
 export interface ConflictOptions {
@@ -557,10 +571,12 @@ function explain(names: readonly string[], sim: Rollouts): Conflict {
  * matrix.
  *
  * @example
- * const upstream = loadRuleSet('upstream');
- * const report = await findConflicts(catalog, { kernel: kernelRules(rs), symbolic: compileRules(rs) });
- * report.conflicts.map((c) => c.patches) // [['klp_6_8_0_45_r2', 'klp_6_8_0_45_r4']]
- * report.status // { kind: 'complete' }
+ * const rs = loadRuleSet('upstream');
+ * if (rs.kind === 'ok') {
+ *   const report = await findConflicts(streamCatalog, conflictRules(rs.value));
+ *   report.conflicts.map((c) => c.patches) // [['klp_6_8_0_45_r2', 'klp_6_8_0_45_r4']]
+ *   report.status // { kind: 'complete' }
+ * }
  */
 export async function findConflicts(
   cat: Catalog,

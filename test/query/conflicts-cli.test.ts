@@ -3,6 +3,7 @@
  * the text report (conflicts, every failing order, the load matrix) and the JSON object.
  */
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 
@@ -156,7 +157,14 @@ describe('json', () => {
         },
       ],
     });
-    const m = (json as { matrix: { patches: string[]; pairs: { result: string }[] } }).matrix;
+    const { matrix: m } = z
+      .object({
+        matrix: z.object({
+          patches: z.array(z.string()),
+          pairs: z.array(z.object({ result: z.string() })),
+        }),
+      })
+      .parse(json);
     expect(m.pairs).toHaveLength(m.patches.length * (m.patches.length - 1));
     expect(m.pairs.filter((p) => p.result !== 'ok')).toHaveLength(9);
   });

@@ -10,7 +10,8 @@ import { kernelRules } from '../../src/eval/index.ts';
 import { loadCatalogFile } from '../../src/ingest/index.ts';
 import { run } from '../../src/kernel/index.ts';
 import { loadRuleSet } from '../../src/lang/load.ts';
-import type { Catalog } from '../../src/model/catalog.ts';
+import { type Catalog, catalog } from '../../src/model/catalog.ts';
+import { patch } from '../../src/model/patch.ts';
 import { EMPTY_SYSTEM } from '../../src/model/system.ts';
 import {
   type ConflictOptions,
@@ -205,15 +206,50 @@ describe('hand-built catalogs', () => {
   });
 });
 
+describe('a larger conflict', () => {
+  // Five hotfixes in a ring: h_k carries state k+1 at version 2 and state k+2 at version 1, so
+  // h_k loads before h_(k+1) and not after it; patches two apart share nothing. Any four load
+  // (the ring broken open), all five do not.
+  const ring = catalog(
+    [0, 1, 2, 3, 4].map((k) =>
+      patch(`h${k}`, {
+        states: [
+          { id: k + 1, version: 2 },
+          { id: ((k + 1) % 5) + 1, version: 1 },
+        ],
+      }),
+    ),
+  );
+
+  it('is explained by the order that gets furthest from each first patch', async () => {
+    const rules = rulesOf('upstream');
+    const r = await expectConflicts(ring, rules, [['h0', 'h1', 'h2', 'h3', 'h4']]);
+    const e = r.conflicts[0]?.explained;
+    expect(e?.kind).toBe('per-first-patch');
+    if (e?.kind !== 'per-first-patch') return;
+    expect(e.orders).toBe(120);
+    expect(e.exhaustive).toBe(true);
+    expect(e.failing.map((f) => f.prefix[0])).toEqual(['h0', 'h1', 'h2', 'h3', 'h4']);
+    for (const f of e.failing) {
+      // Following the ring from any patch loads four, then the fifth is refused.
+      expect(f.prefix).toHaveLength(5);
+      expect(loads(ring, rules, f.prefix.slice(0, -1))).toBe(true);
+      expect(loads(ring, rules, f.prefix)).toBe(false);
+    }
+    expect(r.conflicts[0]?.withoutOne).toHaveLength(5);
+  });
+});
+
 describe('limits', () => {
   const cat = catalogOf(`${FIXTURES}/cumulative-pair-refused-both-ways/catalog.yaml`);
 
   it('stops at the limit and says more may exist', async () => {
-    // klp_all conflicts with neither, but {klp_net, klp_fs} is one conflict: with limit 1 the
-    // enumeration may still finish.
+    // The one conflict is found first; sets with klp_all are left unexplored.
     const r = await findConflicts(cat, rulesOf('upstream'), { ...SOLVER_ONLY, limit: 1 });
     expect(sets(r)).toEqual([['klp_net', 'klp_fs']]);
-    expect(['complete', 'limit']).toContain(r.status.kind);
+    expect(r.status).toEqual({ kind: 'limit', limit: 1 });
+    const all = await findConflicts(cat, rulesOf('upstream'), { ...SOLVER_ONLY, limit: 2 });
+    expect(all.status).toEqual({ kind: 'complete' });
   });
 
   it('lists at most the limit when the load matrix proves more', async () => {

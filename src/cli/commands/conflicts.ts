@@ -6,6 +6,7 @@
 import { resolveRules } from '../../analysis/rulesets.ts';
 import { loadCatalogFile } from '../../ingest/index.ts';
 import {
+  conflictRules,
   DEFAULT_LIMIT,
   DEFAULT_TIMEOUT_MS,
   EVERY_ORDER_MAX,
@@ -13,7 +14,6 @@ import {
 } from '../../query/conflicts.ts';
 import { conflictsJson, conflictsText, conflictVerdict } from '../../query/conflicts-report.ts';
 import { stringify } from '../../report/json.ts';
-import { compileRules } from '../../smt/compile.ts';
 import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import { type Command, FORMAT_OPTION, printDiagnostics } from './common.ts';
@@ -147,11 +147,11 @@ export const conflictsCommand: Command = {
     printDiagnostics(io, rules.diagnostics, format, rulesName);
     if (rules.kind === 'error') return EXIT.badInput;
 
-    const report = await findConflicts(
-      loaded.value,
-      { kernel: rules.rules, symbolic: compileRules(rules.ruleSet) },
-      { limit, timeoutMs: Math.round(timeout * 1000), progress: io.progress },
-    );
+    const report = await findConflicts(loaded.value, conflictRules(rules.ruleSet), {
+      limit,
+      timeoutMs: Math.round(timeout * 1000),
+      progress: io.progress,
+    });
     io.progress('');
     const meta = { file: catalogFile };
     io.out(
