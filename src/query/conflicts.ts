@@ -17,6 +17,10 @@
  *   new order or a non-rollable set. Orders are kept across questions.
  * A non-rollable set shrinks by deletion to a conflict (a member stays when the set without it
  * is conflict-free), which is then minimal among ALL subsets, not only the one-smaller ones.
+ * Concrete questions go to the simulator first ({@link Tactics}): conflicts of two patches
+ * come from the load matrix, an order of a given set from a bounded search, and the first
+ * order offered to the cover respects every one-way pair of the matrix, which under pairwise
+ * rules (every shipped rule set) covers every subset at once.
  *
  * Guarantees: every conflict reported is replayed on the simulator: no order of it loads
  * (every order is tried for small sets) and without any one member the rest loads in some
