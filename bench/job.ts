@@ -12,7 +12,7 @@ import { patch } from '../src/model/patch.ts';
 import { generateBench } from './generate.ts';
 
 export interface LoadableJob {
-  readonly kind: 'explore-loadable' | 'smt-loadable';
+  readonly kind: 'explore-loadable' | 'smt-loadable' | 'conflicts';
   readonly patches: number;
   readonly seed: number;
   readonly rules: string;
@@ -90,6 +90,17 @@ async function runJob(job: LoadableJob): Promise<Omit<JobResult, 'maxRssMb'>> {
             .map((p) => p.name)
         : [];
   const start = performance.now();
+  if (job.kind === 'conflicts') {
+    const { conflictRules, findConflicts } = await import('../src/query/conflicts.ts');
+    const cat = generateBench({ patches: job.patches, seed: job.seed }).catalog;
+    const r = await findConflicts(cat, conflictRules(loaded.value), {
+      limit: 1_000_000,
+      timeoutMs: job.timeoutMs,
+    });
+    const ms = performance.now() - start;
+    const detail = `${r.known} conflicts, ${r.stats.solverChecks} solver checks`;
+    return { verdict: r.status.kind, detail, ms };
+  }
   if (job.kind === 'explore-loadable') {
     const v = provesLoadable(cat, kernelRules(loaded.value), target, {
       transitions: job.transitions,

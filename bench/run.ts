@@ -3,7 +3,7 @@
  * child process (its own heap, its own peak memory), so numbers are cold and comparable.
  *
  *   npm run bench                          # everything, default sizes
- *   npm run bench -- --only cold-check     # one benchmark: cold-check | loadable
+ *   npm run bench -- --only cold-check     # one benchmark: cold-check | loadable | conflicts
  *   npm run bench -- --sizes 10,50 --timeout 60 --repeat 5
  *
  * Prints Markdown tables; paste them into bench/RESULTS.md with the date and the machine's load.
@@ -137,6 +137,34 @@ function loadable(
   console.log('');
 }
 
+/** `conflicts`: every minimal conflict set of generated catalogs. */
+function conflicts(sizes: readonly number[], seed: number, timeoutMs: number, rules: string): void {
+  console.log(
+    `## \`conflicts\` on generated catalogs (rules ${rules}, seed ${seed}, every conflict, timeout ${timeoutMs / 1000} s)\n`,
+  );
+  console.log('| patches | status | detail | time ms | peak RSS MB |');
+  console.log('|---|---|---|---|---|');
+  for (const patches of sizes) {
+    const r = runJob({
+      kind: 'conflicts',
+      patches,
+      seed,
+      rules,
+      transitions: 'auto',
+      target: 'conflict',
+      initial: 'none',
+      timeoutMs,
+    });
+    if ('error' in r)
+      console.log(`| ${patches} | error | ${r.error.replaceAll('|', '\\|').slice(0, 80)} | | |`);
+    else
+      console.log(
+        `| ${patches} | ${r.verdict} | ${r.detail} | ${r.ms.toFixed(0)} | ${r.maxRssMb.toFixed(0)} |`,
+      );
+  }
+  console.log('');
+}
+
 header();
 const only = values.only;
 const sizes = (values.sizes ?? '')
@@ -144,6 +172,14 @@ const sizes = (values.sizes ?? '')
   .map(Number)
   .filter((n) => n > 0);
 if (only === undefined || only === 'cold-check') coldCheck(Number(values.repeat));
+if (only === undefined || only === 'conflicts') {
+  conflicts(
+    sizes.filter((n) => n <= 200),
+    Number(values.seed),
+    Number(values.timeout) * 1000,
+    values.rules ?? 'upstream',
+  );
+}
 if (only === undefined || only === 'loadable') {
   const initial = values.initial === 'block' ? 'block' : 'none';
   loadable(
