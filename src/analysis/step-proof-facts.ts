@@ -131,7 +131,12 @@ export function ruleQuestion(sys: System, op: Op): Question | null {
   }
 }
 
-/** The fact in the user's words, e.g. "`test_klp_state2` holds state 1 at version 2". */
+/**
+ * The fact in the user's words.
+ *
+ * @example
+ * formatFact({ kind: 'no-state', patch: 'klp_r4', id: 2n }) // '`klp_r4` does not declare state 2'
+ */
 export function formatFact(f: Fact): string {
   switch (f.kind) {
     case 'installed':
@@ -153,6 +158,12 @@ export function formatFact(f: Fact): string {
   }
 }
 
+/**
+ * A function as messages print it.
+ *
+ * @example
+ * formatFunc({ object: 'vmlinux', name: 'cmdline_proc_show', sympos: 1 }) // 'vmlinux:cmdline_proc_show,1'
+ */
 export function formatFunc(f: KlpFunc): string {
   return f.sympos === 0 ? `${f.object}:${f.name}` : `${f.object}:${f.name},${f.sympos}`;
 }

@@ -32,7 +32,7 @@ import { anyViolation } from '../smt/compile.ts';
 import { and, bool, bv, bvuge, eq, not } from '../smt/factory.ts';
 import { interpret, interpretBool } from '../smt/interpret.ts';
 import { type Expected, toSmtlib } from '../smt/smtlib.ts';
-import type { NamedAssertion, Term } from '../smt/term.ts';
+import { freeVars, type NamedAssertion, type Term } from '../smt/term.ts';
 import {
   type CheckOptions,
   check,
@@ -150,7 +150,10 @@ export interface StepProofOptions extends CheckOptions {
 
 /**
  * The solver and the evaluator disagree: a bug in the rule compiler, the solver layer or the
- * evaluator, never a property of the user's input. Report it loudly.
+ * evaluator, never a property of the user's input. Report it loudly (exit status 4).
+ *
+ * @example
+ * try { await proveStep(rs, sys, cat, op, opts) } catch (e) { if (e instanceof StepProofDisagreement) ... }
  */
 export class StepProofDisagreement extends Error {
   override readonly name = 'InternalError';
@@ -303,7 +306,8 @@ async function explain(
   what: string,
   queries: Query[],
 ): Promise<Explanation | null> {
-  const facts = asserted(model.facts);
+  // A fact no rule reads is in no minimal core: leave it out of the search.
+  const facts = asserted(model.facts.filter(relevant(model)));
   let best: { members: NamedAssertion[]; minimal: boolean } | null = null;
   for (const v of model.violations) {
     if (!violated.has(v.rule)) continue;
@@ -347,6 +351,16 @@ async function explain(
   };
 }
 
+/**
+ * Whether a fact pins a variable some rule's term reads. Each fact pins variables of its own,
+ * so one that no rule reads is independent of the rest: it is in no minimal core and no
+ * minimal correction set.
+ */
+function relevant(model: StepModel): (f: TrackedFact) => boolean {
+  const read = freeVars(model.violations.map((v) => v.violated));
+  return (f) => [...freeVars([f.term]).keys()].some((name) => read.has(name));
+}
+
 // ---------- ways out ----------
 
 interface Realized {
@@ -371,8 +385,13 @@ async function waysOut(
   const fixed = model.facts.filter((f) => !f.changeable);
   const changeable = model.facts.filter((f) => f.changeable);
   const limit = opts.maxWaysOut ?? 8;
+  // A fact no rule reads is in no minimal correction set: leave it out of the search.
+  const read = relevant(model);
   const sets = await enumerateCorrectionSets(
-    { hard: [...asserted(fixed), ...rules], soft: asserted(changeable) },
+    {
+      hard: [...asserted(fixed.filter(read)), ...rules],
+      soft: asserted(changeable.filter(read)),
+    },
     { ...opts, limit },
   );
   if (sets.kind === 'hard-unsat') return { list: [], complete: true };
@@ -390,7 +409,7 @@ async function waysOut(
     const gone = changeable.filter((f) => dropped.has(f.name));
     const realized = await realize(
       model,
-      [...asserted(fixed), ...rules, ...asserted(kept)],
+      [...asserted(fixed.filter(read)), ...rules, ...asserted(kept.filter(read))],
       gone,
       opts,
     );
@@ -636,7 +655,12 @@ function verifyWayOut(
   }
 }
 
-/** A change in the user's words. */
+/**
+ * A change in the user's words.
+ *
+ * @example
+ * formatChange({ kind: 'disable-first', patch: 'klp_r3' }) // 'disable `klp_r3` first'
+ */
 export function formatChange(c: Change): string {
   switch (c.kind) {
     case 'disable-first':

@@ -764,6 +764,19 @@ function pairTerms(cache: PairCache, subject: SymPatch, installed: SymPatch): (T
   return terms;
 }
 
+/** A pairwise rule while the installed patches are gone through. */
+interface PairRule {
+  readonly plan: RulePlan;
+  readonly slot: number;
+  readonly binder: string;
+  /** The conjuncts of `when` that read only the block's patch. */
+  readonly here: Term;
+  /** What each installed patch contributes (not `false`). */
+  readonly parts: Term[];
+  /** Some installed patch violates the rule whatever the variables. */
+  always: boolean;
+}
+
 /** Each `rule` of a block, violated with the block's patch bound to `subject`. */
 function blockViolations(
   rs: CheckedRuleSet,
@@ -776,28 +789,37 @@ function blockViolations(
   const env = rootEnv({ world, bound: new Map([[subject.name, subject]]), rs }, [
     [b.guard.patch, { kind: 'patch', patch: subject }],
   ]);
-  return b.rules.map(({ plan, pairwise }) => {
-    const rule = plan.rule;
-    if (pairwise === null) return { rule: rule.name, violated: compileBindings(plan, 0, env) };
-    // What depends on the block's patch alone is compiled once, outside the loop.
+  // Pairwise rules go through the installed patches together: one cache lookup per patch.
+  // What depends on the block's patch alone is compiled once, outside the loop.
+  const pairwise: PairRule[] = [];
+  for (const { plan, pairwise: slot } of b.rules) {
+    const first = plan.rule.binders[0];
+    if (slot === null || first === undefined) continue;
     const here = conjunctsAt(plan, 0, env);
-    const first = rule.binders[0];
-    if (here === FALSE || first === undefined) return { rule: rule.name, violated: FALSE };
-    const parts: Term[] = [];
+    pairwise.push({ plan, slot, binder: first.name.text, here, parts: [], always: false });
+  }
+  if (pairwise.some((r) => r.here !== FALSE)) {
     for (const c of world.installed) {
       if (c.guard === FALSE) continue;
       const terms = pairTerms(b.cache, subject, asPatch(c.value));
-      let inner = terms[pairwise];
-      if (inner === undefined) {
-        inner = compileBindings(plan, 1, bind(env, first.name.text, c.value));
-        terms[pairwise] = inner;
+      for (const r of pairwise) {
+        if (r.here === FALSE || r.always) continue;
+        let inner = terms[r.slot];
+        if (inner === undefined) {
+          inner = compileBindings(r.plan, 1, bind(env, r.binder, c.value));
+          terms[r.slot] = inner;
+        }
+        if (inner === FALSE) continue;
+        const part = and2(c.guard, inner);
+        if (part === TRUE) r.always = true;
+        else r.parts.push(part);
       }
-      if (inner === FALSE) continue;
-      const part = and2(c.guard, inner);
-      if (part === TRUE) return { rule: rule.name, violated: here };
-      parts.push(part);
     }
-    return { rule: rule.name, violated: and2(here, orList(parts)) };
+  }
+  return b.rules.map(({ plan }) => {
+    const r = pairwise.find((x) => x.plan === plan);
+    if (r === undefined) return { rule: plan.rule.name, violated: compileBindings(plan, 0, env) };
+    return { rule: plan.rule.name, violated: and2(r.here, r.always ? TRUE : orList(r.parts)) };
   });
 }
 
