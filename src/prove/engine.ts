@@ -28,6 +28,8 @@ import { Substitution } from '../smt/transition-subst.ts';
 import { solveHorn } from '../smt/z3/fixedpoint.ts';
 import { checkSmtlib, type IncrementalSolver, incremental, solverChecks } from '../smt/z3/index.ts';
 import type { Posed } from './problem.ts';
+import { relevantPatches } from './relevance.ts';
+import { strengthen, strengtheningFacts } from './strengthen.ts';
 
 /** How a proof was found. */
 export type ProofMethod =
@@ -35,6 +37,11 @@ export type ProofMethod =
   | 'static'
   /** The claim with the structural invariants is inductive (1-induction). */
   | 'induction'
+  /**
+   * As `induction`, with facts of which patches stay installed and which are never loaded
+   * (src/prove/strengthen.ts).
+   */
+  | 'strengthened'
   /** An inductive invariant found by Z3's Spacer engine. */
   | 'spacer';
 
@@ -57,8 +64,10 @@ export interface CertificateQuery {
 }
 
 export interface EngineStats {
-  /** Patches operations may touch. */
+  /** Patches whose operations the transition system has. */
   readonly universe: number;
+  /** Patches left out because they cannot influence the claim (cone of influence). */
+  readonly ignored: readonly string[];
   /** State variables of the transition system (as read by the queries made). */
   readonly stateVariables: number;
   /** No counterexample has at most this many operations (before the final one). */
@@ -87,17 +96,26 @@ export const STATE = 's.';
 export interface EngineOptions {
   /** Wall-clock deadline (`Date.now()` milliseconds). */
   readonly deadline: number;
-  /** Depth of bounded model checking before the first proof attempt with Spacer. */
+  /**
+   * Depth of bounded model checking before the first proof attempt with Spacer, unless
+   * bounded model checking took a second before (default 8).
+   */
   readonly quickDepth?: number;
   /** Called with progress lines. */
   readonly progress?: (line: string) => void;
 }
 
+/** A deadline passed: the global one ends the decision, a local one only an attempt. */
 class Timeout extends Error {}
 
 /**
  * Decides the posed claim for operations on `operable` (the initial stack's patches are always
  * operable).
+ *
+ * The time is shared between bounded model checking and the proof attempts: 1-induction once,
+ * after the first bound; then Spacer with a budget that doubles each time it runs out, each
+ * time after bounded model checking had as long again. When Spacer finds the claim refutable,
+ * only bounded model checking goes on (it gives the shortest counterexample).
  *
  * @example
  * const d = await decide(posed, new Set(posed.candidates), { deadline: Date.now() + 60_000 });
@@ -111,17 +129,32 @@ export async function decide(
   const started = performance.now();
   const checksBefore = solverChecks();
   const universe = new Set([...operable, ...posed.initial.loaded]);
-  const ts = new TransitionSystem({
-    catalog: posed.problem.catalog,
-    rules: posed.symbolic,
-    transitions: posed.problem.transitions,
-    operable: universe,
-    initial: posed.initial,
-  });
-  const bad = posed.bad(ts);
+  const system = (patches: ReadonlySet<string>) =>
+    new TransitionSystem({
+      catalog: posed.problem.catalog,
+      rules: posed.symbolic,
+      transitions: posed.problem.transitions,
+      operable: patches,
+      initial: posed.initial,
+    });
+  let ts = system(universe);
+  let bad = posed.bad(ts);
+  let ignored: string[] = [];
+  if (bad !== FALSE && ts.initialState().inst(bad) !== TRUE) {
+    // Leave out the patches that cannot influence the claim (src/prove/relevance.ts).
+    const relevant = new Set(relevantPatches(ts, bad).map((x) => ts.patch(x).name));
+    const kept = new Set([...universe].filter((n) => relevant.has(n)));
+    for (const n of posed.initial.loaded) kept.add(n);
+    if (kept.size < universe.size) {
+      ignored = ts.patches.map((p) => p.name).filter((n) => !kept.has(n));
+      ts = system(kept);
+      bad = posed.bad(ts);
+    }
+  }
   let depth = 0;
   const stats = (): EngineStats => ({
     universe: ts.size,
+    ignored,
     stateVariables: ts.stateVariables(STATE).length,
     depth,
     solverChecks: solverChecks() - checksBefore,
@@ -130,27 +163,58 @@ export async function decide(
 
   if (ts.initialState().inst(bad) === TRUE) return { kind: 'refuted', path: [], stats: stats() };
   const bmc = new Bmc(ts, bad);
+  const { deadline } = opts;
+  /** A deadline for an attempt that may use at most `ms`. */
+  const slice = (ms: number) => Math.min(deadline, Date.now() + Math.max(1, Math.floor(ms)));
+  /** Runs a proof attempt; running out of its own slice of time only ends the attempt. */
+  const attempt = async (run: (until: number) => Promise<Proof | null>, until: number) => {
+    try {
+      return await run(until);
+    } catch (e) {
+      if (e instanceof Timeout && Date.now() < deadline) return null;
+      throw e;
+    }
+  };
   try {
     if (bad === FALSE) {
-      const proof = await verifyInvariant(ts, bad, TRUE, 'static', opts.deadline);
+      const proof = await verifyInvariant(ts, bad, TRUE, 'static', deadline);
       if (proof !== null) return { kind: 'proved', proof, stats: stats() };
     }
-    const quick = opts.quickDepth ?? 2;
-    const proofAttempts: Array<() => Promise<Proof | null>> = [
-      () => inductiveClaim(ts, bad, opts.deadline),
-      () => spacer(ts, bad, opts.deadline),
-    ];
+    const quick = opts.quickDepth ?? 8;
+    let spacerBudget = Math.max(500, (deadline - Date.now()) / 20);
+    let spacerRuns = 0;
+    let spacerRefutes = false;
+    let bmcMs = 0;
+    let bmcSince = 0;
     for (let k = 1; ; k++) {
       opts.progress?.(`no counterexample of ${k - 1} operations; trying ${k}`);
-      const path = await bmc.check(k, opts.deadline);
+      const t0 = performance.now();
+      const path = await bmc.check(k, deadline);
+      bmcMs += performance.now() - t0;
       if (path !== null) return { kind: 'refuted', path, stats: stats() };
       depth = k;
-      if (k === 1 || k >= quick) {
-        const attempt = proofAttempts.shift();
-        if (attempt !== undefined) {
-          const proof = await attempt();
-          if (proof !== null) return { kind: 'proved', proof, stats: stats() };
-        }
+      if (k === 1) {
+        const proof = await attempt(
+          (until) => inductiveClaim(ts, bad, until),
+          slice((deadline - Date.now()) / 4),
+        );
+        if (proof !== null) return { kind: 'proved', proof, stats: stats() };
+      }
+      // Spacer once bounded model checking has reached depth `quick` or spent a second (short
+      // counterexamples are cheaper to find that way), then again whenever bounded model
+      // checking has had as long as Spacer's last, doubled, budget.
+      const due =
+        spacerRuns === 0
+          ? k >= Math.min(3, quick) && (k >= quick || bmcMs >= 1_000)
+          : performance.now() - bmcSince >= spacerBudget;
+      if (due && !spacerRefutes) {
+        opts.progress?.(`no counterexample of ${k} operations; looking for an inductive invariant`);
+        spacerRuns++;
+        const r = await spacer(ts, bad, slice(spacerBudget));
+        if (r.kind === 'proved') return { kind: 'proved', proof: r.proof, stats: stats() };
+        if (r.kind === 'refutable') spacerRefutes = true;
+        else spacerBudget *= 2;
+        bmcSince = performance.now();
       }
     }
   } catch (e) {
@@ -172,6 +236,10 @@ class Bmc {
   private readonly ts: TransitionSystem;
   private readonly bad: Term;
   private readonly states: StateTerms[];
+  /** `moved` of step j (into state j + 1). */
+  private readonly moves: Term[] = [];
+  /** Steps whose `moved` the solver has as background. */
+  private asserted = 0;
   private solver: IncrementalSolver | null = null;
 
   constructor(ts: TransitionSystem, bad: Term) {
@@ -185,7 +253,9 @@ class Bmc {
       const j = this.states.length - 1;
       const prev = this.states[j];
       if (prev === undefined) throw new Error('unreachable: state 0 exists');
-      this.states.push(this.ts.successor(prev, this.ts.selector(j)));
+      const next = this.ts.successor(prev, this.ts.selector(j));
+      this.states.push(next);
+      this.moves.push(next.moved());
     }
     const s = this.states[k];
     if (s === undefined) throw new Error('unreachable: states are built in order');
@@ -202,9 +272,22 @@ class Bmc {
     return this.decode(r.model, k);
   }
 
+  /**
+   * Every step moves: a shortest sequence never stutters, and depths are asked in order, so
+   * this loses no answer and spares the solver the stuttering branches.
+   */
+  private async solverFor(k: number): Promise<IncrementalSolver> {
+    this.solver ??= await incremental();
+    for (; this.asserted < k; this.asserted++) {
+      const moved = this.moves[this.asserted];
+      if (moved !== undefined && moved !== TRUE) this.solver.assert(moved);
+    }
+    return this.solver;
+  }
+
   private async ask(badK: Term, k: number, deadline: number) {
     const question = [{ name: `bad-after-${k}`, term: badK }];
-    this.solver ??= await incremental();
+    this.solver = await this.solverFor(k);
     try {
       return await this.solver.check(question, { timeoutMs: remaining(deadline) });
     } catch (e) {
@@ -212,7 +295,8 @@ class Bmc {
       // such bugs): ask once more on a fresh solver, which knows nothing of earlier depths.
       if (!(e instanceof Error) || !/returned a model that violates/.test(e.message)) throw e;
       this.release();
-      this.solver = await incremental();
+      this.asserted = 0;
+      this.solver = await this.solverFor(k);
       return await this.solver.check(question, { timeoutMs: remaining(deadline) });
     }
   }
@@ -234,34 +318,53 @@ class Bmc {
   }
 }
 
-/** The claim with the structural invariants, if it is inductive. */
+/**
+ * The claim with the structural invariants, if it is inductive; else the same strengthened
+ * with which patches stay installed and which are never loaded, if that is.
+ */
 async function inductiveClaim(
   ts: TransitionSystem,
   bad: Term,
-  deadline: number,
+  until: number,
 ): Promise<Proof | null> {
   const s = ts.variables(STATE);
-  const candidate = and(ts.structural(s), not(s.inst(bad)));
-  return verifyInvariant(ts, bad, candidate, 'induction', deadline);
+  const claim = and(ts.structural(s), not(s.inst(bad)));
+  const plain = await verifyInvariant(ts, bad, claim, 'induction', until);
+  if (plain !== null) return plain;
+  const st = strengthen(ts);
+  if (st.stays.length === 0 && st.neverLoaded.length === 0) return null;
+  const stronger = and(claim, strengtheningFacts(ts, st, STATE));
+  return verifyInvariant(ts, bad, stronger, 'strengthened', until);
 }
 
-/** An invariant from Spacer, re-checked. */
-async function spacer(ts: TransitionSystem, bad: Term, deadline: number): Promise<Proof | null> {
+/**
+ * Asks Spacer for an inductive invariant and re-checks it. `refutable`: Spacer found the claim
+ * violated (bounded model checking will find the shortest way); `open`: no answer in time, or
+ * an answer that did not check.
+ */
+async function spacer(
+  ts: TransitionSystem,
+  bad: Term,
+  until: number,
+): Promise<{ kind: 'proved'; proof: Proof } | { kind: 'refutable' } | { kind: 'open' }> {
   const s = ts.variables(STATE);
   const badS = s.inst(bad);
   const next = oneStep(ts);
   const state = ts.stateVariables(STATE);
-  if (state.length === 0) return null;
+  if (state.length === 0) return { kind: 'open' };
   const r = await solveHorn(
     { state, init: ts.initialCube(STATE), next: ts.components(next), bad: badS },
-    { timeoutMs: remaining(deadline) },
+    { timeoutMs: Math.max(1, Math.floor(until - Date.now())) },
   );
-  if (r.kind === 'unsafe') return null;
-  if (r.kind === 'unknown') {
-    if (r.reason === 'timeout') throw new Timeout(r.detail);
-    return null;
+  if (r.kind === 'unsafe') return { kind: 'refutable' };
+  if (r.kind === 'unknown') return { kind: 'open' };
+  try {
+    const proof = await verifyInvariant(ts, bad, r.invariant, 'spacer', until);
+    return proof === null ? { kind: 'open' } : { kind: 'proved', proof };
+  } catch (e) {
+    if (e instanceof Timeout) return { kind: 'open' };
+    throw e;
   }
-  return verifyInvariant(ts, bad, r.invariant, 'spacer', deadline);
 }
 
 /** The successor of the variable state, with every order pair it reads registered. */

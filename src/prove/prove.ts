@@ -89,6 +89,11 @@ export interface Certificate {
   };
   /** SMT-LIB scripts, each expected `unsat`: initiation, consecution, safety. */
   readonly files: readonly { readonly name: string; readonly text: string }[];
+  /**
+   * Patches whose operations the transition relation leaves out: no term the claim reads,
+   * and no rule of a patch it reads, depends on them (cone of influence).
+   */
+  readonly ignored: readonly string[];
 }
 
 export interface ProveStats {
@@ -96,7 +101,10 @@ export interface ProveStats {
   /** No counterexample has at most this many operations before the last step. */
   readonly depth: number;
   readonly solverChecks: number;
+  /** Patches in the transition system of the main decision. */
   readonly universe: number;
+  /** Patches left out of it: they cannot influence the claim (cone of influence). */
+  readonly ignored: readonly string[];
   readonly stateVariables: number;
   readonly minimizeMs: number;
 }
@@ -194,7 +202,15 @@ async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
       counterexample: null,
       explanation: null,
       certificate: null,
-      stats: { ms: 0, depth: 0, solverChecks: 0, universe: 0, stateVariables: 0, minimizeMs: 0 },
+      stats: {
+        ms: 0,
+        depth: 0,
+        solverChecks: 0,
+        universe: 0,
+        ignored: [],
+        stateVariables: 0,
+        minimizeMs: 0,
+      },
     };
   }
   const posed = posedOr.value;
@@ -207,6 +223,7 @@ async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
     depth: s.depth,
     solverChecks: s.solverChecks,
     universe: s.universe,
+    ignored: s.ignored,
     stateVariables: s.stateVariables,
     minimizeMs,
   });
@@ -220,7 +237,7 @@ async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
         verdict: 'proved',
         summary: `proved (${methodWords(d.proof.method)})`,
         statement: provedStatement(posed, where),
-        certificate: certificate(d.proof, posed, provedStatement(posed, where)),
+        certificate: certificate(d.proof, posed, provedStatement(posed, where), d.stats.ignored),
         stats: stats(d.stats),
       };
     case 'unknown': {
@@ -282,6 +299,8 @@ function methodWords(m: ProofMethod): string {
       return 'no configuration can violate it';
     case 'induction':
       return 'the claim is inductive';
+    case 'strengthened':
+      return 'the claim, strengthened with the patches that stay installed and those never loaded, is inductive';
     case 'spacer':
       return 'inductive invariant found by Spacer';
     default:
@@ -395,7 +414,12 @@ function replay(
 }
 
 /** The proof as files an independent solver can re-check. */
-function certificate(proof: Proof, posed: Posed, statement: string): Certificate {
+function certificate(
+  proof: Proof,
+  posed: Posed,
+  statement: string,
+  ignored: readonly string[],
+): Certificate {
   const { ts } = proof;
   const variables = ts.stateVariables('s.').map((v) => {
     const name = v.kind === 'var' ? v.name : printTerm(v);
@@ -406,6 +430,12 @@ function certificate(proof: Proof, posed: Posed, statement: string): Certificate
     `rule set ${posed.problem.ruleSet.name}; proof: ${methodWords(proof.method)}`,
     'the invariant is an inductive invariant of the transition relation below; each of',
     'initiation, consecution and safety must be unsat',
+    ...(ignored.length === 0
+      ? []
+      : [
+          `operations on ${ignored.length} patches that cannot influence the claim are left out (cone of influence):`,
+          `  ${ignored.join(' ')}`,
+        ]),
   ];
   const files = proof.queries.map((q) => ({
     name: `${q.name}.smt2`,
@@ -417,7 +447,7 @@ function certificate(proof: Proof, posed: Posed, statement: string): Certificate
     // Values past the last one leave the configuration unchanged (like a failed operation).
     operations: ts.ops.map((op, value) => ({ value, op: formatOp(op) })),
   };
-  return { method: proof.method, invariant: proof.invariant, variables, selector, files };
+  return { method: proof.method, invariant: proof.invariant, variables, selector, files, ignored };
 }
 
 function meaningOf(name: string): string {

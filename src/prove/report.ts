@@ -63,6 +63,7 @@ export function proveJson(r: ProveResult): Record<string, unknown> {
       depth: r.stats.depth,
       solverChecks: r.stats.solverChecks,
       patches: r.stats.universe,
+      ignoredPatches: r.stats.ignored.length,
       stateVariables: r.stats.stateVariables,
       minimizeMs: Math.round(r.stats.minimizeMs),
     },
@@ -129,6 +130,12 @@ export function proveText(r: ProveResult, width = 100): string {
         para(
           'checked: initiation, consecution and safety are each unsat (a fresh z3 solver read them from SMT-LIB); write them with --certificate DIR and re-check with any SMT solver',
         );
+        const n = r.certificate.ignored.length;
+        if (n > 0) {
+          para(
+            `${n} patch${n === 1 ? '' : 'es'} cannot influence the claim (no rule it depends on reads them, and they replace nothing it depends on); their operations are left out`,
+          );
+        }
       }
       return out.join('\n');
     case 'unknown':
@@ -151,6 +158,8 @@ function howWords(r: ProveResult): string {
         : `no set of installed patches of this catalog violates \`${r.subject}\``;
     case 'induction':
       return 'the claim, with the structural invariants of the kernel (a patch on klp_patches is loaded, at most one transition), is preserved by every operation (1-induction)';
+    case 'strengthened':
+      return 'the claim, with the structural invariants and the facts that some patches stay installed (the rules reject their disable and nothing that can be loaded replaces them) and others can never be loaded, is preserved by every operation';
     case 'spacer':
       return "an inductive invariant found by z3's Spacer engine, decoded and re-checked";
     case undefined:

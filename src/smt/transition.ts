@@ -86,6 +86,15 @@ export interface StateTerms {
   disableRejected(x: number): Term;
 }
 
+/** The state after a step, and whether the step did anything. */
+export interface NextState extends StateTerms {
+  /**
+   * The chosen operation succeeds and changes the configuration (true exactly when the step
+   * does not stutter). A shortest sequence to any configuration has only such steps.
+   */
+  moved(): Term;
+}
+
 /** Names of the template variables, over universe indices. */
 const TPL = 'tpl.';
 
@@ -312,7 +321,7 @@ export class TransitionSystem {
   }
 
   /** The state after one step chosen by `selector` (a bit-vector of {@link selectorWidth}). */
-  successor(prev: StateTerms, selector: Term): StateTerms {
+  successor(prev: StateTerms, selector: Term): NextState {
     return new Successor(this, prev, selector);
   }
 
@@ -633,7 +642,7 @@ export class VariableState extends StateBase {
  * The state after one step from `prev`, the operation chosen by `sel`. Each component is
  * built on first use and kept, so a query builds only what it reads.
  */
-class Successor extends StateBase {
+class Successor extends StateBase implements NextState {
   private readonly prev: StateTerms;
   private readonly sel: Term;
   private readonly memo = new Map<string, Term>();
@@ -708,6 +717,16 @@ class Successor extends StateBase {
       const p = this.prev;
       if (p.tu(x) === FALSE) return FALSE;
       return and(this.is(this.ts.code('enable', x)), p.on(x), p.tu(x));
+    });
+  }
+
+  moved(): Term {
+    return this.cached('moved', () => {
+      const parts: Term[] = [and(this.cmp(), this.prev.busy())];
+      for (let x = 0; x < this.ts.size; x++) {
+        parts.push(this.okIns(x), this.okRm(x), this.okDis(x), this.okEn(x));
+      }
+      return or(...parts);
     });
   }
 

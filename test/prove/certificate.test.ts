@@ -37,6 +37,12 @@ const guarded = catalog([
   patch('target', { replace: true, states: [{ id: 1, blockDisable: true }] }),
   patch('blocker', { replace: true, states: [{ id: 2, blockDisable: true }] }),
 ]);
+const handedOver = catalog([
+  patch('first', { replace: true, states: [{ id: 1, blockDisable: true }] }),
+  patch('second', { replace: true, states: [{ id: 1 }, { id: 2, blockDisable: true }] }),
+  patch('target', { replace: true, states: [{ id: 1 }, { id: 2, blockDisable: true }] }),
+  patch('blocker', { replace: true, states: [{ id: 3, blockDisable: true }] }),
+]);
 const versions = catalog([
   patch('a', { replace: true, states: [{ id: 1, version: 1 }] }),
   patch('b', { replace: true, states: [{ id: 1, version: 2 }] }),
@@ -74,8 +80,13 @@ const PROOFS: readonly Proof[] = [
   },
   {
     name: 'target is loadable while guard stays (block-disable)',
-    method: 'spacer',
+    method: 'strengthened',
     run: loadable(guarded, checkedRuleSet('block-disable'), 'target', ['guard']),
+  },
+  {
+    name: 'target is loadable while first or second is installed (block-disable)',
+    method: 'spacer',
+    run: loadable(handedOver, checkedRuleSet('block-disable'), 'target', ['first']),
   },
 ];
 
@@ -102,7 +113,7 @@ describe.skipIf(SOLVERS.length === 0)('certificates under native solvers', () =>
   }
 
   it('are not vacuous: without the invariant the safety query is satisfiable', async () => {
-    const r = await PROOFS[2]?.run('auto');
+    const r = await PROOFS[3]?.run('auto');
     const safety = r?.certificate?.files.find((f) => f.name === 'safety.smt2');
     expect(safety).toBeDefined();
     // The same question with `true` as the invariant: some configuration violates the claim.

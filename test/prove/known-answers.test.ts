@@ -135,39 +135,58 @@ describe('the vendor stream', () => {
   });
 });
 
-describe('a claim that needs a stronger invariant', () => {
+describe('claims that need an invariant stronger than themselves', () => {
   // `guard` carries block_disable state 1 and is installed: under the block-disable rules it can
   // never be disabled, and only a cumulative patch with state 1 can replace it; the only such
   // patch is the target. `blocker` (cumulative, without state 1) would block the target with its
   // own block_disable state 2, but it can never be loaded while `guard` is there.
-  const cat = catalog([
+  const guarded = catalog([
     patch('guard', { replace: true, states: [{ id: 1, blockDisable: true }] }),
     patch('target', { replace: true, states: [{ id: 1, blockDisable: true }] }),
     patch('blocker', { replace: true, states: [{ id: 2, blockDisable: true }] }),
     patch('bystander', { states: [{ id: 3 }] }),
   ]);
+  // As above, but `first` can be replaced by `second` (which carries its state 1), and nothing
+  // replaces `second`: one of the two is always installed, and either keeps `blocker` out.
+  const handedOver = catalog([
+    patch('first', { replace: true, states: [{ id: 1, blockDisable: true }] }),
+    patch('second', { replace: true, states: [{ id: 1 }, { id: 2, blockDisable: true }] }),
+    patch('target', {
+      replace: true,
+      states: [{ id: 1 }, { id: 2, blockDisable: true }],
+    }),
+    patch('blocker', { replace: true, states: [{ id: 3, blockDisable: true }] }),
+  ]);
 
-  it('is proved with an inductive invariant found by Spacer, and matches the explorer', async () => {
+  const agree = async (cat: Catalog, initial: string[], method: string) => {
     for (const transitions of ['auto', 'manual'] as const) {
       const r = await proveLoadable({
         catalog: cat,
         ruleSet: blockDisable,
         patch: 'target',
-        initial: ['guard'],
+        initial,
         transitions,
       });
       expect(r.verdict).toBe('proved');
-      expect(r.certificate?.method).toBe('spacer');
+      expect(r.certificate?.method).toBe(method);
       const oracle = provesLoadable(cat, rulesNamed('block-disable'), 'target', {
         transitions,
-        initial: ['guard'],
+        initial,
       });
       expect(oracle.kind).toBe('proved');
     }
+  };
+
+  it('is proved when a patch that stays keeps the blocker out, and matches the explorer', async () => {
+    await agree(guarded, ['guard'], 'strengthened');
   });
 
-  it('is refuted once `guard` is not installed', async () => {
-    const r = await proveLoadable({ catalog: cat, ruleSet: blockDisable, patch: 'target' });
+  it('is proved with an invariant found by Spacer when the patch that keeps it out changes', async () => {
+    await agree(handedOver, ['first'], 'spacer');
+  });
+
+  it('is refuted once nothing keeps the blocker out', async () => {
+    const r = await proveLoadable({ catalog: guarded, ruleSet: blockDisable, patch: 'target' });
     expect(r.verdict).toBe('refuted');
     expect(r.counterexample?.steps.map(formatOp)).toEqual(['insmod blocker', 'insmod target']);
   });
@@ -239,15 +258,16 @@ describe('stack invariants', () => {
 
 describe('when the time runs out', () => {
   it('says up to which length no counterexample exists', async () => {
+    // Compiling the rules for 60 patches alone takes longer than the millisecond allowed.
     const r = await proveLoadable({
-      catalog: testModules,
+      catalog: catalogFile('test/fixtures/prove/generated-stream-60-patches/catalog.yaml'),
       ruleSet: upstream,
-      patch: 'test_klp_state',
+      patch: 'klp_s1_r20',
       timeoutMs: 1,
     });
     expect(r.verdict).toBe('unknown');
     expect(r.summary).toBe(
-      'unknown: no counterexample of at most 0 operations before `insmod test_klp_state`',
+      'unknown: no counterexample of at most 0 operations before `insmod klp_s1_r20`',
     );
   });
 });

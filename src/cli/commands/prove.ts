@@ -265,6 +265,7 @@ function writeCertificate(dir: string, r: ProveResult): void {
         method: cert.method,
         expected: Object.fromEntries(cert.files.map((f) => [f.name, 'unsat'])),
         variables: cert.variables,
+        ignored: cert.ignored,
         selector: {
           ...cert.selector,
           otherValues: 'leave the configuration unchanged, as a failed operation does',
