@@ -170,6 +170,45 @@ describe('check', () => {
     }
   });
 
+  it('proves every rule question and explains the rejection minimally', async () => {
+    const r = await cli('check', `${SELFTESTS}/incompatible-cumulative.plan.yaml`, '--format', 'json');
+    const json: unknown = JSON.parse(r.out);
+    expect(json).toHaveProperty('steps.0.proof.verdict', 'admitted');
+    expect(json).toHaveProperty('steps.1.proof.verdict', 'rejected');
+    expect(json).toHaveProperty('steps.1.proof.explanation', {
+      facts: [
+        '`test_klp_state2` is installed',
+        '`test_klp_state2` holds state 1 at version 2',
+        '`test_klp_state` declares state 1 at version 1',
+      ],
+      rules: ['same-or-higher-version'],
+      minimal: true,
+    });
+    expect(json).toHaveProperty('steps.1.waysOut', [
+      'declare state 1 with version >= 2 in `test_klp_state`',
+      'disable `test_klp_state2` first',
+    ]);
+    // rmmod asks the rules nothing.
+    expect(json).toHaveProperty('steps.3.proof', null);
+  });
+
+  it('writes every solver query as an SMT-LIB certificate with its expected answer', async () => {
+    const { mkdtempSync, readdirSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'klp-cert-'));
+    const r = await cli('check', `${SELFTESTS}/incompatible-cumulative.plan.yaml`, '--certificate', dir);
+    expect(r.status).toBe(0);
+    const sub = join(dir, 'incompatible-cumulative.plan');
+    const files = readdirSync(sub).sort();
+    expect(files).toContain('step-2-proof.smt2');
+    for (const f of files) {
+      const text = readFileSync(join(sub, f), 'utf8');
+      expect(text).toMatch(/^; expected: (sat|unsat)$/m);
+      expect(text).toContain('(check-sat)');
+    }
+  });
+
   it('keeps 64-bit state ids exact in JSON', async () => {
     const r = await cli(
       'check',

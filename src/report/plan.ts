@@ -3,7 +3,7 @@
  */
 import { explainFailure } from '../analysis/mechanics.ts';
 import type { PlanRun, StepRun } from '../analysis/run-plan.ts';
-import { formatWayOut, waysOut } from '../analysis/ways-out.ts';
+import { formatFact, type StepProofResult } from '../analysis/step-proof.ts';
 import type { Violation } from '../kernel/rules.ts';
 import { formatOp, type Op } from '../model/op.ts';
 import type { System } from '../model/system.ts';
@@ -37,11 +37,34 @@ function stepViolations(s: StepRun): readonly Violation[] {
   return v === null || v.ok ? [] : v.violations;
 }
 
-/** The whole run as one JSON object (simulate and check share it; check adds ways out). */
+/** A step's solver proof in JSON; null when the step asks the rules nothing. */
+function proofJson(p: StepProofResult | undefined): Record<string, unknown> | null {
+  if (p === undefined || p.kind === 'no-question') return null;
+  if (p.kind === 'unknown') return { verdict: 'unknown', reason: p.reason, detail: p.detail };
+  return {
+    verdict: p.verdict,
+    explanation:
+      p.explanation === null
+        ? null
+        : {
+            facts: p.explanation.facts.map(formatFact),
+            rules: p.explanation.rules,
+            minimal: p.explanation.minimal,
+          },
+    waysOut: p.waysOut.map((w) => w.words),
+    waysOutComplete: p.waysOutComplete,
+    queries: p.queries.length,
+  };
+}
+
+/**
+ * The whole run as one JSON object. `simulate` passes no proofs; `check` passes the solver's
+ * proof of every step, and each step gains `proof` and `waysOut`.
+ */
 export function planJson(
   meta: PlanMeta,
   run: PlanRun,
-  withWaysOut: boolean,
+  proofs: readonly StepProofResult[] | null,
 ): Record<string, unknown> {
   const setupLog = run.setup.flatMap((o) => o.log);
   if (run.kind === 'setup-failed') {
@@ -61,18 +84,18 @@ export function planJson(
     rules: meta.rules,
     transitions: meta.transitions,
     ok: run.ok,
-    steps: run.steps.map((s) => {
-      const violations = stepViolations(s);
-      const patch = s.step.op.kind === 'complete' ? null : s.step.op.patch;
+    steps: run.steps.map((s, i) => {
+      const proof = proofs === null ? undefined : proofs[i];
+      const json = proofJson(proof);
       return {
         ...opJson(s.step.op),
         result: s.outcome.result,
         expected: s.step.expect,
         line: s.step.source.position(s.step.span.start).line,
-        reasons: violations.map(violationJson),
-        ...(withWaysOut && violations.length > 0 && patch !== null
-          ? { waysOut: waysOut(patch, violations).map(formatWayOut) }
-          : {}),
+        reasons: stepViolations(s).map(violationJson),
+        ...(proofs === null
+          ? {}
+          : { waysOut: json === null ? [] : (json.waysOut ?? []), proof: json }),
       };
     }),
     final: systemJson(run.final),
@@ -101,8 +124,24 @@ function summaryLine(meta: PlanMeta, run: PlanRun & { kind: 'ran' }): string {
   return `${head}, ${failed.length} not as expected`;
 }
 
-/** `check` in text: every step with its location, every rejection explained. */
-export function planCheckText(meta: PlanMeta, run: PlanRun, width = 100): string {
+/** What the solver established about a step, for its line in `check`. */
+function proofNote(p: StepProofResult | undefined): string {
+  if (p === undefined || p.kind === 'no-question') return '';
+  if (p.kind === 'unknown') return `; proof unknown (${p.reason})`;
+  return p.verdict === 'admitted' ? '; proved admissible' : '; rejection proved';
+}
+
+/**
+ * `check` in text: every step with its location and what the solver proved about it, every
+ * rejection explained by its violations, the minimal facts and rules that force it, and the
+ * ways out.
+ */
+export function planCheckText(
+  meta: PlanMeta,
+  run: PlanRun,
+  proofs: readonly StepProofResult[],
+  width = 100,
+): string {
   const lines = wrap(
     `${meta.file} (rules ${meta.rules}, transitions ${meta.transitions})`,
     width,
@@ -113,7 +152,7 @@ export function planCheckText(meta: PlanMeta, run: PlanRun, width = 100): string
     const o = run.failed.outcome;
     lines.push(`  error: initial patch \`${run.failed.name}\` could not be loaded: ${o.result}`);
     if (o.verdict !== null && !o.verdict.ok)
-      lines.push(...explainViolations(run.failed.name, o.verdict.violations, '    ', width));
+      lines.push(...explainViolations(o.verdict.violations, undefined, '    ', width));
     return lines.join('\n');
   }
   if (run.setup.length > 0) {
@@ -121,7 +160,8 @@ export function planCheckText(meta: PlanMeta, run: PlanRun, width = 100): string
     lines.push(`  initial stack: ${names.join(', ')}`);
   }
   const opWidth = Math.max(0, ...run.steps.map((s) => formatOp(s.step.op).length));
-  for (const s of run.steps) {
+  for (const [i, s] of run.steps.entries()) {
+    const proof = proofs[i];
     const line = `line ${s.step.source.position(s.step.span.start).line}`;
     const verdict = s.met
       ? s.step.expect === 'ok'
@@ -129,10 +169,11 @@ export function planCheckText(meta: PlanMeta, run: PlanRun, width = 100): string
         : `${s.outcome.result}, as expected`
       : `${s.outcome.result}, expected ${s.step.expect}`;
     const mark = s.met ? ' ' : '✗';
-    lines.push(`${mark} ${line.padEnd(8)} ${formatOp(s.step.op).padEnd(opWidth)}  ${verdict}`);
+    const head = `${mark} ${line.padEnd(8)} ${formatOp(s.step.op).padEnd(opWidth)}  `;
+    lines.push(...wrap(`${verdict}${proofNote(proof)}`, width, head, INDENT));
     const violations = stepViolations(s);
-    if (violations.length > 0 && s.step.op.kind !== 'complete') {
-      lines.push(...explainViolations(s.step.op.patch, violations, INDENT, width));
+    if (violations.length > 0) {
+      lines.push(...explainViolations(violations, proof, INDENT, width));
     } else if (s.outcome.result !== 'ok') {
       const why = explainFailure(s.step.op, s.outcome.result, s.outcome.system);
       lines.push(...wrap(why, width, INDENT));
@@ -140,19 +181,25 @@ export function planCheckText(meta: PlanMeta, run: PlanRun, width = 100): string
   }
   lines.push(`  final stack: ${stackLine(run.final)}`);
   const failed = run.steps.filter((s) => !s.met).length;
-  lines.push(
+  const proved = proofs.filter((p) => p.kind === 'proved').length;
+  const unknown = proofs.filter((p) => p.kind === 'unknown').length;
+  const solver =
+    proved + unknown === 0
+      ? ''
+      : `; ${proved} rule question${proved === 1 ? '' : 's'} proved by the solver under rule set ${meta.rules}${unknown > 0 ? `, ${unknown} unknown` : ''}`;
+  const summary =
     failed === 0
-      ? `  ${run.steps.length} step${run.steps.length === 1 ? '' : 's'}, all as expected`
-      : `  ${failed} of ${run.steps.length} steps not as expected`,
-  );
+      ? `${run.steps.length} step${run.steps.length === 1 ? '' : 's'}, all as expected${solver}`
+      : `${failed} of ${run.steps.length} steps not as expected${solver}`;
+  lines.push(...wrap(summary, width, '  ', '    '));
   return lines.join('\n');
 }
 
 const INDENT = '             ';
 
 function explainViolations(
-  patch: string,
   violations: readonly Violation[],
+  proof: StepProofResult | undefined,
   indent: string,
   width: number,
 ): string[] {
@@ -163,11 +210,24 @@ function explainViolations(
     out.push(...wrap(`rule ${rule}: ${vs[0]?.sentence ?? ''}`, width, indent, `${indent}  `));
     for (const v of vs) out.push(...wrap(v.message, width, `${indent}  - `, `${indent}    `));
   }
-  const ways = waysOut(patch, violations);
-  if (ways.length > 0) {
-    out.push(`${indent}ways out:`);
-    for (const w of ways)
-      out.push(...wrap(formatWayOut(w), width, `${indent}  - `, `${indent}    `));
+  if (proof?.kind !== 'proved' || proof.explanation === null) return out;
+  const { explanation } = proof;
+  const reason = [
+    ...explanation.facts.map(formatFact),
+    ...explanation.rules.map((r) => `rule ${r}`),
+  ];
+  const head = explanation.minimal
+    ? 'minimal reason'
+    : 'reason (not shown minimal: the solver gave up)';
+  out.push(...wrap(`${head}: ${reason.join('; ')}`, width, indent, `${indent}  `));
+  if (proof.waysOut.length > 0) {
+    out.push(
+      `${indent}ways out${proof.waysOutComplete ? '' : ' (some; the search was cut short)'}:`,
+    );
+    for (const w of proof.waysOut)
+      out.push(...wrap(w.words, width, `${indent}  - `, `${indent}    `));
+  } else {
+    out.push(`${indent}no way out by changing this patch or disabling installed ones`);
   }
   return out;
 }

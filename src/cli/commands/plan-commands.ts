@@ -3,8 +3,11 @@
  * simulator; simulate prints the transcript, check explains every step and every rejection.
  */
 
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { resolveRules } from '../../analysis/rulesets.ts';
-import { runPlan } from '../../analysis/run-plan.ts';
+import { type PlanRun, runPlan } from '../../analysis/run-plan.ts';
+import { certificateFiles, provePlan, type StepProofResult } from '../../analysis/step-proof.ts';
 import { loadPlanFile } from '../../ingest/index.ts';
 import { stringify } from '../../report/json.ts';
 import { planCheckText, planJson, planTranscript } from '../../report/plan.ts';
@@ -25,6 +28,25 @@ const TRANSITIONS_OPTION: OptionSpec = {
 
 const OPTIONS = [RULES_OPTION, TRANSITIONS_OPTION, FORMAT_OPTION];
 
+const CHECK_OPTIONS: readonly OptionSpec[] = [
+  ...OPTIONS,
+  {
+    name: 'timeout',
+    short: 't',
+    kind: 'value',
+    metavar: 'SECONDS',
+    default: '10',
+    description: 'limit for each solver query; a step whose proof runs out is reported unknown',
+  },
+  {
+    name: 'certificate',
+    kind: 'value',
+    metavar: 'DIR',
+    description:
+      'write every solver query as a standalone SMT-LIB 2 file, its expected answer in a comment, to DIR/<plan>/',
+  },
+];
+
 const EXIT_CODES = [
   { code: EXIT.ok, meaning: 'every step of every plan did what it expects' },
   {
@@ -43,7 +65,7 @@ function planCommand(kind: 'simulate' | 'check', help: HelpSpec): Command {
     summary: help.summary,
     help: () => renderHelp(help),
     run: async (args, io) => {
-      const parsed = parseArgs(args, OPTIONS);
+      const parsed = parseArgs(args, kind === 'check' ? CHECK_OPTIONS : OPTIONS);
       if (parsed.flags.has('help')) {
         io.out(renderHelp(help));
         return EXIT.ok;
@@ -53,15 +75,19 @@ function planCommand(kind: 'simulate' | 'check', help: HelpSpec): Command {
       const format = parsed.values.get('format') ?? 'text';
       let status: number = EXIT.ok;
       const texts: string[] = [];
+      const timeout = Number(parsed.values.get('timeout') ?? '10');
+      if (!(timeout > 0)) {
+        throw new UsageError('`--timeout` must be a positive number of seconds');
+      }
+      const settings: Settings = {
+        rules: parsed.values.get('rules'),
+        transitions: parsed.values.get('transitions'),
+        format,
+        timeoutMs: timeout * 1000,
+        certificate: parsed.values.get('certificate') ?? null,
+      };
       for (const file of parsed.positionals) {
-        const one = runOne(
-          kind,
-          file,
-          parsed.values.get('rules'),
-          parsed.values.get('transitions'),
-          format,
-          io,
-        );
+        const one = await runOne(kind, file, settings, io);
         status = Math.max(status, one.status);
         if (one.text !== null) texts.push(one.text);
       }
@@ -71,14 +97,23 @@ function planCommand(kind: 'simulate' | 'check', help: HelpSpec): Command {
   };
 }
 
-function runOne(
+interface Settings {
+  readonly rules: string | undefined;
+  readonly transitions: string | undefined;
+  readonly format: string;
+  readonly timeoutMs: number;
+  readonly certificate: string | null;
+}
+
+async function runOne(
   kind: 'simulate' | 'check',
   file: string,
-  rulesOverride: string | undefined,
-  transitionsOverride: string | undefined,
-  format: string,
+  settings: Settings,
   io: Io,
-): { status: number; text: string | null } {
+): Promise<{ status: number; text: string | null }> {
+  const { format } = settings;
+  const rulesOverride = settings.rules;
+  const transitionsOverride = settings.transitions;
   const loaded = loadPlanFile(file);
   const diags: Diagnostic[] = [...loaded.diagnostics];
   const plan = loaded.value;
@@ -100,23 +135,47 @@ function runOne(
     transitionsOverride === 'manual' || transitionsOverride === 'auto'
       ? transitionsOverride
       : plan.transitions;
-  const run = runPlan(
-    {
-      catalog: plan.catalog,
-      transitions,
-      initial: plan.initial.map((i) => i.name),
-      steps: plan.steps,
-    },
-    resolved.rules,
-  );
-  const meta = { file, rules: resolved.rules.name, transitions };
-  const ok = run.kind === 'ran' && run.ok;
-  const status = run.kind === 'setup-failed' ? EXIT.badInput : ok ? EXIT.ok : EXIT.findings;
-  if (format === 'json') return { status, text: stringify(planJson(meta, run, kind === 'check')) };
-  return {
-    status,
-    text: kind === 'simulate' ? planTranscript(meta, run) : planCheckText(meta, run, io.columns),
+  const input = {
+    catalog: plan.catalog,
+    transitions,
+    initial: plan.initial.map((i) => i.name),
+    steps: plan.steps,
   };
+  const meta = { file, rules: resolved.rules.name, transitions };
+  if (kind === 'simulate') {
+    const run = runPlan(input, resolved.rules);
+    const status = planStatus(run, []);
+    if (format === 'json') return { status, text: stringify(planJson(meta, run, null)) };
+    return { status, text: planTranscript(meta, run) };
+  }
+  io.progress(`${file}: proving ${plan.steps.length} steps with the solver`);
+  // provePlan runs the plan on the simulator and proves each step's verdict; it throws
+  // (internal error, exit 4) if the solver and the evaluator ever disagree.
+  const { run, steps: proofs } = await provePlan(resolved.ruleSet, input, {
+    timeoutMs: settings.timeoutMs,
+  });
+  io.progress('');
+  if (settings.certificate !== null) writeCertificate(settings.certificate, file, proofs);
+  const status = planStatus(run, proofs);
+  if (format === 'json') {
+    const json = { ...planJson(meta, run, proofs), certificate: settings.certificate };
+    return { status, text: stringify(json) };
+  }
+  return { status, text: planCheckText(meta, run, proofs, io.columns) };
+}
+
+/** Findings first, then unknown proofs; a plan whose initial stack fails is bad input. */
+function planStatus(run: PlanRun, proofs: readonly StepProofResult[]): number {
+  if (run.kind === 'setup-failed') return EXIT.badInput;
+  if (!run.ok) return EXIT.findings;
+  return proofs.some((p) => p.kind === 'unknown') ? EXIT.unknown : EXIT.ok;
+}
+
+/** `--certificate DIR`: every query of every step, as DIR/<plan name>/step-N-<query>.smt2. */
+function writeCertificate(dir: string, planFile: string, proofs: readonly StepProofResult[]): void {
+  const sub = join(dir, basename(planFile).replace(/\.(ya?ml|json)$/, ''));
+  mkdirSync(sub, { recursive: true });
+  for (const f of certificateFiles(proofs)) writeFileSync(join(sub, f.file), f.text);
 }
 
 export const simulateCommand = planCommand('simulate', {
@@ -148,17 +207,23 @@ export const simulateCommand = planCommand('simulate', {
 
 export const checkCommand = planCommand('check', {
   usage:
-    'klp-verify check PLAN... [--rules NAME|FILE] [--transitions auto|manual] [--format text|json]',
+    'klp-verify check PLAN... [--rules NAME|FILE] [--transitions auto|manual] [--timeout SECONDS] [--certificate DIR] [--format text|json]',
   summary:
     'Run a plan and explain every step: which rule rejected an insmod, on which state, and the ways out.',
   description: [
-    'For each rejection: the rule broken (by name and sentence), the state id, the version installed',
-    'and the installed patch that holds it, the version the new patch declares or that it lacks the',
-    'state, and the ways out (declare the state with a high enough version, disable a patch first).',
-    'Every violation is listed, not only the first. Failures that no rule decides (a transition in',
-    "progress, a module still referenced) are explained from the kernel's mechanics.",
+    'Every step that asks the rule set a question (an insmod, a disable under the block-disable',
+    'rules) is proved by the Z3 solver: an admitted step by showing that no rule can be violated',
+    'on the facts before it, a rejection by showing that no rule set of facts avoids it. The',
+    "solver's verdict must agree with the evaluator's on every step (else: internal error, exit 4).",
+    '',
+    'For each rejection: every violation (the rule by name and sentence, the state id, the version',
+    'installed and the patch that holds it, the version the new patch declares or that it lacks',
+    'the state), the minimal set of facts and rules that force it (an unsat core minimized by',
+    'deletion), and the ways out (minimal correction sets: which states to declare or raise,',
+    'which patches to disable first). Failures that no rule decides (a transition in progress, a',
+    "module still referenced) are explained from the kernel's mechanics.",
   ].join('\n'),
-  options: OPTIONS,
+  options: CHECK_OPTIONS,
   examples: [
     { command: 'klp-verify check examples/*/*.plan.yaml', what: 'check every bundled example' },
     {
