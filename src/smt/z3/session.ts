@@ -14,6 +14,12 @@
  *   from a place no caller can catch (Z3-NOTES pitfall 2, reproduced with 5.2.0). Any
  *   synchronous Z3 call also clears the state, and every check here sets its limits first, so
  *   this is a second line of defence;
+ * - Z3 objects are never freed while a solver call runs ({@link exclusive}): z3-solver frees them
+ *   from FinalizationRegistry callbacks on the main thread, and those can fire while an async
+ *   `check()` works on the same context in Z3's worker thread. Z3 is not thread-safe: the race
+ *   was seen to crash Z3 ("Maximum call stack size exceeded" in `smt::context::internalize`),
+ *   hang, and once to answer `unsat` for a satisfiable query. The registry z3-solver creates at
+ *   `init()` is wrapped so that its callbacks wait until no solver call is running;
  * - memory exhaustion inside Z3 becomes an `unknown` answer instead of aborting the process; the
  *   instance is then unusable, so later calls throw.
  */
@@ -39,8 +45,39 @@ let current: Session | null = null;
 let poisoned: string | null = null;
 const releasers = new Set<() => void>();
 
+/** Solver calls running (0 or 1: {@link exclusive} runs one at a time). */
+let running = 0;
+/** Finalizers that fired while a solver call ran, to run once it is done. */
+const deferredFinalizers: (() => void)[] = [];
+
+function runDeferredFinalizers(): void {
+  while (running === 0 && deferredFinalizers.length > 0) deferredFinalizers.shift()?.();
+}
+
+/**
+ * A FinalizationRegistry whose callbacks wait while a solver call runs. Installed as the global
+ * only for the duration of z3-solver's `init()`, which creates its one registry then.
+ */
+function deferringRegistry(native: typeof FinalizationRegistry): typeof FinalizationRegistry {
+  return class DeferringRegistry<T> extends native<T> {
+    constructor(callback: (held: T) => void) {
+      super((held: T) => {
+        if (running > 0) deferredFinalizers.push(() => callback(held));
+        else callback(held);
+      });
+    }
+  } as typeof FinalizationRegistry;
+}
+
 async function start(): Promise<Session> {
-  const api = await initZ3();
+  const native = globalThis.FinalizationRegistry;
+  globalThis.FinalizationRegistry = deferringRegistry(native);
+  let api: Z3Api;
+  try {
+    api = await initZ3();
+  } finally {
+    globalThis.FinalizationRegistry = native;
+  }
   // Context options throw in 5.2.0 (Z3-NOTES pitfall 1): global parameters go through setParam.
   api.setParam('memory_max_size', MEMORY_MAX_MB);
   const ctx = new api.Context('klp');
@@ -127,7 +164,16 @@ let queue: Promise<unknown> = Promise.resolve();
  * const answer = await exclusive(() => solver.check());
  */
 export function exclusive<T>(fn: () => Promise<T>): Promise<T> {
-  const run = queue.then(fn, fn);
+  const guardedFn = async (): Promise<T> => {
+    running++;
+    try {
+      return await fn();
+    } finally {
+      running--;
+      runDeferredFinalizers();
+    }
+  };
+  const run = queue.then(guardedFn, guardedFn);
   queue = run.catch(() => undefined);
   return run;
 }
