@@ -9,6 +9,7 @@ import { conflictsCommand } from './commands/conflicts.ts';
 import { checkCommand, simulateCommand } from './commands/plan-commands.ts';
 import { proveCommand } from './commands/prove.ts';
 import { rulesCommand } from './commands/rules.ts';
+import { synthCommand } from './commands/synth.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { type Io, processIo } from './io.ts';
 
@@ -18,6 +19,7 @@ const COMMANDS: readonly Command[] = [
   rulesCommand,
   proveCommand,
   conflictsCommand,
+  synthCommand,
 ];
 
 export function version(): string {
