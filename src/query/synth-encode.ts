@@ -122,6 +122,9 @@ export function synthPatch(base: Patch, universe: Universe): SynthPatch {
 /**
  * The constraints every candidate obeys: `replace` as chosen, and version 0 for an id P does
  * not declare (so that equal declarations are equal assignments).
+ *
+ * @example
+ * structure(p, true).map((a) => a.name) // ['replace', 'absent-version-0:0', ...]
  */
 export function structure(p: SynthPatch, replace: boolean): NamedAssertion[] {
   return [
@@ -139,6 +142,10 @@ const COUNT_WIDTH = 16;
  * The objectives, lexicographic in this order: the number of states; then the versions, id
  * by id in ascending order (an id P does not declare counts as version 0); then, id by id,
  * declaring the id before not declaring it (ties go to the lower ids).
+ *
+ * @example
+ * await optimize({ hard: structure(p, true), objectives: objectives(p) }, { timeoutMs: 5_000 })
+ * // optimal: no state declared
  */
 export function objectives(p: SynthPatch): Objective[] {
   let count: Term = bv(0, COUNT_WIDTH);
@@ -150,7 +157,13 @@ export function objectives(p: SynthPatch): Objective[] {
   ];
 }
 
-/** The declaration an assignment describes, as P's catalog entry (states by ascending id). */
+/**
+ * The declaration an assignment describes, as P's catalog entry (states by ascending id).
+ *
+ * @example
+ * decodeDeclaration(p, new Map([['synth.replace', true], ['synth.s0.has', true], ['synth.s0.version', 2n]]))
+ * // P with replace set and state (first id of the universe) at version 2
+ */
 export function decodeDeclaration(p: SynthPatch, model: Assignment): Patch {
   const states = p.universe.ids.flatMap((id, k) => {
     const h = p.has[k];
@@ -168,7 +181,10 @@ export function decodeDeclaration(p: SynthPatch, model: Assignment): Patch {
 
 /**
  * The assignment of P's variables that describes `decl` (ids outside the universe are
- * ignored; a declaration from {@link decodeDeclaration} has none).
+ * ignored; a declaration from {@link decodeDeclaration} has none): its inverse.
+ *
+ * @example
+ * decodeDeclaration(p, encodeDeclaration(p, decl)) // decl, states in ascending id
  */
 export function encodeDeclaration(p: SynthPatch, decl: Patch): Assignment {
   const out = new Map<string, boolean | bigint>();
@@ -193,6 +209,11 @@ export function encodeDeclaration(p: SynthPatch, decl: Patch): Assignment {
  *
  * @param cat the catalog with P in it (its declaration there does not matter: the rules see
  *   the symbolic P in its place)
+ *
+ * @example
+ * printTerm(admittedAt(upstream, compileRules(upstream), cat, state2Installed, p))
+ * // (not (or (and synth.s0.has (not (bvule (_ bv2 32) (ite synth.s0.has synth.s0.version (_ bv0 32)))))
+ * //          (and synth.replace (not synth.s0.has))))   with state 1 as the universe's first id
  */
 export function admittedAt(
   rs: CheckedRuleSet,
@@ -254,6 +275,9 @@ export function compareDeclarations(a: Patch, b: Patch): number {
  * Whether some rule of the kernel blocks ranges over `catalog`: then what the other patches can
  * do may depend on P's declaration, and configurations found with one candidate need not be
  * reachable with another. `synth` does not support such rule sets.
+ *
+ * @example
+ * readsCatalog(upstream) // false
  */
 export function readsCatalog(rs: CheckedRuleSet): boolean {
   const rules: CheckedRule[] = [...(rs.enable?.rules ?? []), ...(rs.disable?.rules ?? [])];

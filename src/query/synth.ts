@@ -223,7 +223,13 @@ function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
 
-/** `cumulative, 2 states` or `non-cumulative, no states`. */
+/**
+ * A declaration in words, for reports and progress lines.
+ *
+ * @example
+ * describeDeclaration(patch('P', { replace: true, states: [{ id: 1, version: 2 }] }))
+ * // 'cumulative, 1 state (1 at version 2)'
+ */
 export function describeDeclaration(d: Patch): string {
   const states =
     d.states.length === 0
@@ -553,7 +559,7 @@ export async function synthesize(input: SynthInput): Promise<SynthResult> {
   });
   if (readsCatalog(input.ruleSet)) {
     return fail(
-      `rule set \`${input.ruleSet.name}\` ranges over \`catalog\` in a kernel rule: what the other patches can do may depend on P's declaration`,
+      `rule set \`${input.ruleSet.name}\` ranges over \`catalog\` in a kernel rule: what the other patches can do may depend on the declaration of \`${input.patch}\``,
     );
   }
   if (initial.includes(input.patch)) {

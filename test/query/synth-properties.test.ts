@@ -32,6 +32,14 @@ import {
   synthesize,
   universeOf,
 } from '../../src/query/synth.ts';
+import {
+  admittedAt,
+  decodeDeclaration,
+  encodeDeclaration,
+  synthPatch,
+} from '../../src/query/synth-encode.ts';
+import { compileRules } from '../../src/smt/compile.ts';
+import { interpretBool } from '../../src/smt/interpret.ts';
 
 const FULL = process.env.KLP_FULL !== undefined;
 const RUNS = FULL ? 120 : 10;
@@ -155,6 +163,9 @@ function declarations(base: Patch, ids: readonly bigint[], replace: boolean): Pa
 }
 
 interface Oracle {
+  readonly cat0: Catalog;
+  readonly bare: Patch;
+  readonly all: Readonly<Record<'true' | 'false', readonly Patch[]>>;
   readonly configs: readonly System[];
   readonly admitted: (decl: Patch, on?: readonly System[]) => boolean;
   readonly least: (replace: boolean, on?: readonly System[]) => Patch | null;
@@ -189,6 +200,9 @@ function oracle(c: Case, rules: KernelRules): Oracle | null {
   const ids = universeOf(cat0).ids;
   const all = { true: declarations(bare, ids, true), false: declarations(bare, ids, false) };
   return {
+    cat0,
+    bare,
+    all,
     configs,
     admitted,
     least: (replace, on) => all[`${replace}`].find((d) => admitted(d, on)) ?? null,
@@ -249,6 +263,39 @@ function checkChoice(c: ChoiceResult, o: Oracle, cat: Case, rules: KernelRules, 
   }
   bump(counts, `none-of-${c.blockers.length}`);
 }
+
+describe('the encoding against the simulator', () => {
+  for (const name of RULE_SETS) {
+    const rs = checked(name);
+    const rules = kernelRules(rs);
+    const symbolic = compileRules(rs);
+    it(`admittedAt under ${rs.name} is the simulator's insmod P, declaration by declaration`, () => {
+      const counts: Counts = {};
+      fc.assert(
+        fc.property(arbCase, fc.array(fc.nat(), { minLength: 4, maxLength: 4 }), (c, picks) => {
+          const o = oracle(c, rules);
+          if (o === null) return;
+          const p = synthPatch(o.bare, universeOf(o.cat0));
+          const decls = [...o.all.true, ...o.all.false];
+          for (const [i, k] of picks.entries()) {
+            const decl = decls[k % decls.length];
+            const sys = o.configs[(k + i) % o.configs.length];
+            if (decl === undefined || sys === undefined) continue;
+            const model = encodeDeclaration(p, decl);
+            expect(compareDeclarations(decodeDeclaration(p, model), decl)).toBe(0);
+            const term = admittedAt(rs, symbolic, o.cat0, sys, p);
+            const simulator = o.admitted(decl, [sys]);
+            expect(interpretBool(term, model)).toBe(simulator);
+            bump(counts, simulator ? 'admitted' : 'rejected');
+          }
+        }),
+        { numRuns: RUNS * 5, seed: seedOf(name) },
+      );
+      expect(counts.admitted ?? 0).toBeGreaterThan(0);
+      expect(counts.rejected ?? 0).toBeGreaterThan(0);
+    });
+  }
+});
 
 describe('synth against brute force', () => {
   for (const name of RULE_SETS) {

@@ -324,7 +324,7 @@ describe('errors and limits', () => {
     });
     expect(r.verdict).toBe('error');
     expect(r.error).toBe(
-      "rule set `catalog-rules` ranges over `catalog` in a kernel rule: what the other patches can do may depend on P's declaration",
+      'rule set `catalog-rules` ranges over `catalog` in a kernel rule: what the other patches can do may depend on the declaration of `P`',
     );
   });
 
