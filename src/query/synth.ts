@@ -66,7 +66,8 @@ export interface SynthInput {
   readonly ruleSet: CheckedRuleSet;
   /**
    * P's module name. When the catalog has a patch of that name, its functions and replace set
-   * are kept and its state declaration is what is synthesized; otherwise P is a new patch
+   * are kept and its state declaration is what is synthesized (the one it has is ignored, ids
+   * only it declares included: the fresh id stands for them); otherwise P is a new patch
    * without functions, appended to the catalog.
    */
   readonly patch: string;
@@ -552,7 +553,7 @@ export async function synthesize(input: SynthInput): Promise<SynthResult> {
     cumulative: null,
     smallest: null,
     choices: [],
-    universe: universeOf(input.catalog),
+    universe: universeOf(withPatch(input.catalog, base)),
     summary: `error: ${error}`,
     error,
     stats: { ms: 0, candidates: 0, configurations: 0, optimizeCalls: 0, proofs: 0 },
