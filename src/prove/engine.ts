@@ -27,7 +27,7 @@ import { type StateTerms, TransitionSystem } from '../smt/transition.ts';
 import { Substitution } from '../smt/transition-subst.ts';
 import { solveHorn } from '../smt/z3/fixedpoint.ts';
 import { checkSmtlib, type IncrementalSolver, incremental, solverChecks } from '../smt/z3/index.ts';
-import type { Posed } from './problem.ts';
+import type { Posed, Problem } from './problem.ts';
 import { relevantPatches } from './relevance.ts';
 import { strengthen, strengtheningFacts } from './strengthen.ts';
 
@@ -105,6 +105,14 @@ export interface EngineOptions {
   readonly progress?: (line: string) => void;
 }
 
+/**
+ * What {@link decide} reads of a posed claim: any query with a reachability claim over the
+ * transition system (e.g. `klp-verify upgrade`) can be decided without being a `prove` claim.
+ */
+export type Decidable = Pick<Posed, 'initial' | 'symbolic' | 'bad'> & {
+  readonly problem: Pick<Problem, 'catalog' | 'transitions'>;
+};
+
 /** A deadline passed: the global one ends the decision, a local one only an attempt. */
 class Timeout extends Error {}
 
@@ -122,7 +130,7 @@ class Timeout extends Error {}
  * d.kind === 'refuted' && d.path.map(formatOp) // ['insmod a']
  */
 export async function decide(
-  posed: Posed,
+  posed: Decidable,
   operable: ReadonlySet<string>,
   opts: EngineOptions,
 ): Promise<Decision> {
