@@ -324,7 +324,7 @@ describe('synth against brute force', () => {
             expect(r.verdict).not.toBe('unknown');
             bump(counts, r.verdict === 'none' ? 'none' : (r.cumulative ?? 'fixed'));
           }),
-          { numRuns: RUNS * 4, seed: seedOf(name) },
+          { numRuns: RUNS * 3, seed: seedOf(name) },
         );
         expectOutcomes(name, counts);
       },
