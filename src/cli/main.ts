@@ -10,6 +10,7 @@ import { checkCommand, simulateCommand } from './commands/plan-commands.ts';
 import { proveCommand } from './commands/prove.ts';
 import { rulesCommand } from './commands/rules.ts';
 import { synthCommand } from './commands/synth.ts';
+import { upgradeCommand } from './commands/upgrade.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { type Io, processIo } from './io.ts';
 
@@ -20,6 +21,7 @@ const COMMANDS: readonly Command[] = [
   proveCommand,
   conflictsCommand,
   synthCommand,
+  upgradeCommand,
 ];
 
 export function version(): string {
