@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { didYouMean } from '../source/suggest.ts';
 import type { Command } from './commands/common.ts';
 import { conflictsCommand } from './commands/conflicts.ts';
+import { diffRulesCommand } from './commands/diff-rules.ts';
 import { checkCommand, simulateCommand } from './commands/plan-commands.ts';
 import { proveCommand } from './commands/prove.ts';
 import { rulesCommand } from './commands/rules.ts';
@@ -22,6 +23,7 @@ const COMMANDS: readonly Command[] = [
   conflictsCommand,
   synthCommand,
   upgradeCommand,
+  diffRulesCommand,
 ];
 
 export function version(): string {

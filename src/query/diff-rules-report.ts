@@ -1,0 +1,145 @@
+/**
+ * Results of `klp-verify diff-rules` as text and JSON, in the conventions of `prove`
+ * (src/prove/report.ts): the verdict first, then for each direction the scenario as the
+ * simulator's transcript under the rejecting rule set, why it rejects, and the last step under
+ * the admitting one; or the proof that the direction is empty.
+ */
+import { assertNever, type Op } from '../model/op.ts';
+import { violationJson } from '../report/plan.ts';
+import { wrap } from '../report/wrap.ts';
+import { printTerm } from '../smt/term.ts';
+import type { DiffRulesResult, DirectionResult } from './diff-rules.ts';
+
+function opJson(op: Op): { op: string; patch: string | null } {
+  return { op: op.kind, patch: op.kind === 'complete' ? null : op.patch };
+}
+
+function directionJson(d: DirectionResult | null): Record<string, unknown> | null {
+  if (d === null) return null;
+  const s = d.scenario;
+  const last = s?.rejected.at(-1);
+  return {
+    admits: d.admits,
+    rejects: d.rejects,
+    verdict: d.verdict,
+    depth: d.depth,
+    scenario:
+      s === null
+        ? null
+        : {
+            steps: s.steps.map(opJson),
+            result: last?.result ?? null,
+            reasons:
+              last?.verdict !== null && last?.verdict !== undefined && !last.verdict.ok
+                ? last.verdict.violations.map(violationJson)
+                : [],
+            logRejected: s.rejected.flatMap((o) => o.log),
+            logAdmitted: s.admitted.flatMap((o) => o.log),
+          },
+    certificate:
+      d.proof === null
+        ? null
+        : {
+            invariant: printTerm(d.proof.invariant, { share: true }),
+            files: d.proof.files.map((f) => f.name),
+          },
+  };
+}
+
+/**
+ * The result as one JSON-ready object: `left`, `right`, `verdict`, `summary`, `leftOnly` and
+ * `rightOnly` (each `admits`, `rejects`, `verdict`, `scenario`, `certificate`), `stats`.
+ *
+ * @example
+ * stringify(diffRulesJson(r)) // '{"left":"upstream","right":"replace-set","verdict":"differ",...}'
+ */
+export function diffRulesJson(r: DiffRulesResult): Record<string, unknown> {
+  return {
+    left: r.left,
+    right: r.right,
+    transitions: r.transitions,
+    initial: r.initial,
+    verdict: r.verdict,
+    summary: r.summary,
+    leftOnly: directionJson(r.leftOnly),
+    rightOnly: directionJson(r.rightOnly),
+    stats: { ms: Math.round(r.ms) },
+    ...(r.error === null ? {} : { error: r.error }),
+  };
+}
+
+/**
+ * The result for people, wrapped to `width` columns.
+ *
+ * @example
+ * diffRulesText(r).split('\n')[0] // 'differ: rule sets upstream and block-disable part ways on this catalog'
+ */
+export function diffRulesText(r: DiffRulesResult, width = 100): string {
+  const out: string[] = [];
+  const head = (text: string) => out.push(...wrap(text, width, '', '  '));
+  const para = (text: string, indent = '  ') => out.push(...wrap(text, width, indent, indent));
+  switch (r.verdict) {
+    case 'error':
+      head(r.summary);
+      return out.join('\n');
+    case 'differ':
+      head(`differ: rule sets ${r.left} and ${r.right} part ways on this catalog`);
+      break;
+    case 'agree':
+      head(
+        `agree: rule sets ${r.left} and ${r.right} admit and reject the same operations on this catalog`,
+      );
+      break;
+    case 'unknown':
+      head(`unknown: ${r.summary.replace(/^unknown: /, '')}`);
+      para('give it more time with --timeout SECONDS');
+      return out.join('\n');
+    default:
+      return assertNever(r.verdict, 'verdict');
+  }
+  const from =
+    r.initial.length === 0
+      ? 'the empty system'
+      : `the installed stack ${r.initial.map((p) => `\`${p}\``).join(', ')}`;
+  para(
+    `for every sequence of operations on the catalog from ${from}, run under both rule sets in lockstep (transitions ${r.transitions})`,
+  );
+  for (const d of [r.leftOnly, r.rightOnly]) {
+    if (d === null) continue;
+    out.push('');
+    const title = `${d.admits} admits, ${d.rejects} rejects`;
+    switch (d.verdict) {
+      case 'none':
+        head(
+          `${title}: nothing (proved: an inductive invariant of both systems in lockstep, initiation, consecution and safety each unsat)`,
+        );
+        break;
+      case 'unknown':
+        head(`${title}: unknown (no scenario of at most ${d.depth} operations; the time ran out)`);
+        break;
+      case 'found': {
+        const s = d.scenario;
+        if (s === null) break;
+        const n = s.steps.length;
+        head(
+          `${title}: ${n} step${n === 1 ? '' : 's'}, every one but the last ok under both (no shorter scenario exists)`,
+        );
+        out.push(`  under ${d.rejects} (replayed on the simulator):`);
+        for (const line of s.rejected.flatMap((o) => o.log)) out.push(`    ${line}`);
+        const last = s.rejected.at(-1);
+        if (last?.verdict !== null && last?.verdict !== undefined && !last.verdict.ok) {
+          out.push('  why:');
+          for (const v of last.verdict.violations) {
+            out.push(...wrap(`rule ${v.rule}: ${v.message}`, width, '    - ', '      '));
+          }
+        }
+        out.push(`  under ${d.admits}, the last step:`);
+        for (const line of s.admitted.at(-1)?.log ?? []) out.push(`    ${line}`);
+        break;
+      }
+      default:
+        assertNever(d.verdict, 'direction verdict');
+    }
+  }
+  return out.join('\n');
+}
