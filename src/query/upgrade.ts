@@ -236,9 +236,14 @@ export async function upgrade(input: UpgradeInput): Promise<UpgradeResult> {
       };
     }
     case 'proved': {
-      const reason = await explain(input, stack.system, (bad) =>
-        decide(claim(bad), everyPatch, engine),
-      );
+      // Each reason gets a slice of the time left: the verdict is already proved, and a reason
+      // that cannot be proved quickly must not use up the whole time limit.
+      const reason = await explain(input, stack.system, (bad) => {
+        const slice = Math.max(2_000, (deadline - Date.now()) / 4);
+        return decide(claim(bad), everyPatch, {
+          deadline: Math.min(deadline, Date.now() + slice),
+        });
+      });
       return {
         ...base,
         verdict: 'unreachable',
