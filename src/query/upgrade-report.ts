@@ -122,6 +122,10 @@ export function upgradeText(r: UpgradeResult, width = 100): string {
         para(reason.message);
         if (reason.kind === 'stays' && reason.disable !== null) {
           for (const line of reason.disable.log) out.push(`    ${line}`);
+          const v = reason.disable.verdict;
+          for (const x of v !== null && !v.ok ? v.violations : []) {
+            out.push(...wrap(`rule ${x.rule}: ${x.message}`, width, '    - ', '      '));
+          }
         }
       }
       if (r.proof !== null) {

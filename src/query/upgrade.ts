@@ -292,7 +292,7 @@ async function explain(
         ? [...new Set(out.verdict.violations.map((v) => `\`${v.rule}\``))].join(', ')
         : '';
     const why = rejected
-      ? `\`disable ${p}\` is rejected (${out.result}, rule ${rules}) here and in every reachable configuration, and no catalog patch that would replace it is ever enabled`
+      ? `\`disable ${p}\` is rejected (${out.result}, rule ${rules}) on the --from stack and in every configuration reachable from it, and no catalog patch that would replace it is ever enabled`
       : 'no sequence of operations disables it or replaces it';
     return {
       kind: 'stays',
