@@ -12,6 +12,8 @@
  * side moves and the other does not), found by Spacer and re-checked as three unsatisfiable
  * SMT-LIB queries (initiation, consecution, safety).
  *
+ * With `initial`, each side starts from the stack as its own rule set installs it.
+ *
  * Guarantees: a scenario is returned only after the simulator replayed it under both rule sets
  * with exactly that outcome (a disagreement throws: a bug, never an answer); `none` only with
  * the three unsat queries; `unknown` when the time runs out, with the length up to which no
@@ -19,10 +21,11 @@
  */
 import { kernelRules } from '../eval/kernel-rules.ts';
 import { installStack } from '../explore/initial.ts';
-import { run, type StepOutcome } from '../kernel/index.ts';
+import { run, type SimOptions, type StepOutcome } from '../kernel/index.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
 import { formatOp, type Op } from '../model/op.ts';
+import type { System } from '../model/system.ts';
 import { symbolicRules, type TransitionMode } from '../prove/problem.ts';
 import { DEFAULT_TIMEOUT_MS } from '../prove/prove.ts';
 import { and, boolVar, FALSE, ite, not, or, TRUE } from '../smt/factory.ts';
@@ -135,18 +138,27 @@ export async function diffRules(input: DiffRulesInput): Promise<DiffRulesResult>
       };
     }
   }
-  const stack = stacks[0];
-  if (stack === undefined || stack.kind !== 'ok') throw new Error('unreachable: checked above');
+  // Each side starts from the stack as its own rule set installs it (the same configuration
+  // unless the rule sets replace different patches on the way).
+  const start = stacks.map((s) => {
+    if (s === undefined || s.kind !== 'ok') throw new Error('unreachable: checked above');
+    return s.system;
+  });
+  const startOf = (i: 0 | 1): System => {
+    const sys = start[i];
+    if (sys === undefined) throw new Error('unreachable: two sides');
+    return sys;
+  };
   const operable = new Set(cat.patches.map((p) => p.name));
-  const side = (rs: CheckedRuleSet) =>
+  const side = (rs: CheckedRuleSet, i: 0 | 1) =>
     new TransitionSystem({
       catalog: cat,
       rules: symbolicRules(rs),
       transitions,
       operable,
-      initial: stack.system,
+      initial: startOf(i),
     });
-  const product: Product = { sides: [side(input.left), side(input.right)] };
+  const product: Product = { sides: [side(input.left, 0), side(input.right, 1)] };
   const sim = (i: 0 | 1) => ({ rules: kernels[i], catalog: cat, transitions });
   const directions = [
     { admits: 0, rejects: 1 },
@@ -171,7 +183,11 @@ export async function diffRules(input: DiffRulesInput): Promise<DiffRulesResult>
           admits: names[dir.admits],
           rejects: names[dir.rejects],
           verdict: 'found',
-          scenario: replay(steps, stack.system, sim(dir.admits), sim(dir.rejects)),
+          scenario: replay(
+            steps,
+            [startOf(dir.admits), sim(dir.admits)],
+            [startOf(dir.rejects), sim(dir.rejects)],
+          ),
           proof: null,
           depth: k - 1,
         };
@@ -420,12 +436,11 @@ async function proveNone(
 /** Replays a scenario under both rule sets; throws unless it ends exactly as claimed. */
 function replay(
   steps: readonly Op[],
-  from: Parameters<typeof run>[0],
-  admitting: Parameters<typeof run>[2],
-  rejecting: Parameters<typeof run>[2],
+  admitting: readonly [System, SimOptions],
+  rejecting: readonly [System, SimOptions],
 ): Scenario {
-  const a = run(from, steps, admitting).outcomes;
-  const b = run(from, steps, rejecting).outcomes;
+  const a = run(admitting[0], steps, admitting[1]).outcomes;
+  const b = run(rejecting[0], steps, rejecting[1]).outcomes;
   const bad = (why: string): never => {
     throw new Error(
       `internal: the scenario [${steps.map(formatOp).join(', ')}] does not replay on the simulator: ${why}`,

@@ -159,4 +159,17 @@ describe('diff-rules on a hand-made catalog', () => {
     ]);
     expect(res.leftOnly?.scenario?.rejected.at(-1)?.result).toBe('EINVAL');
   });
+
+  it('starts from an installed stack', async () => {
+    const cat = catalog([patch('a', { states: [{ id: 1, version: 1, blockDisable: true }] })]);
+    const res = await diffRules({
+      catalog: cat,
+      left: checkedRuleSet('upstream'),
+      right: checkedRuleSet('block-disable'),
+      initial: ['a'],
+    });
+    expect(res.leftOnly?.scenario?.steps).toEqual([{ kind: 'disable', patch: 'a' }]);
+    expect(res.rightOnly?.verdict).toBe('none');
+    expect(res.verdict).toBe('differ');
+  });
 });
