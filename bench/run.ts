@@ -49,6 +49,7 @@ function coldCheck(repeat: number): void {
   const plans = [
     'examples/selftests/system-state-modification.plan.yaml',
     'examples/vendor-stream/forgotten-state.plan.yaml',
+    'examples/vendor-stream/rollback.plan.yaml',
   ];
   console.log('## Cold `klp-verify check` (whole process, wall time)\n');
   console.log('| plan | steps | median ms | min ms | max ms | runs |');
