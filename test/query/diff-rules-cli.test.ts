@@ -96,4 +96,19 @@ describe('diff-rules', () => {
     expect(unknown.status).toBe(2);
     expect(unknown.err).toContain('unknown rule set `nosuch`');
   });
+  it('says what was established when the time runs out (exit 3)', async () => {
+    const r = await cli(
+      'diff-rules',
+      'upstream',
+      'replace-set',
+      '--catalog',
+      STREAM,
+      '--timeout',
+      '0.001',
+    );
+    expect(r.status).toBe(3);
+    expect(r.out).toMatch(
+      /^unknown: no scenario upstream admits and replace-set rejects of at most \d+ operations?/,
+    );
+  });
 });

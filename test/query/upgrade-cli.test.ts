@@ -130,4 +130,19 @@ describe('upgrade', () => {
     expect(unknown.status).toBe(2);
     expect(unknown.err).toContain('--to patch `r9` is not in the catalog');
   });
+  it('says what was established when the time runs out (exit 3)', async () => {
+    const r = await cli(
+      'upgrade',
+      '--from',
+      'klp_6_8_0_45_r1',
+      '--to',
+      'klp_hotfix_tcp_rto,klp_6_8_0_45_r2',
+      '--catalog',
+      STREAM,
+      '--timeout',
+      '0.001',
+    );
+    expect(r.status).toBe(3);
+    expect(r.out).toMatch(/^unknown: no sequence of at most \d+ operations? reaches the target/);
+  });
 });
