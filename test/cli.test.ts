@@ -171,7 +171,12 @@ describe('check', () => {
   });
 
   it('proves every rule question and explains the rejection minimally', async () => {
-    const r = await cli('check', `${SELFTESTS}/incompatible-cumulative.plan.yaml`, '--format', 'json');
+    const r = await cli(
+      'check',
+      `${SELFTESTS}/incompatible-cumulative.plan.yaml`,
+      '--format',
+      'json',
+    );
     const json: unknown = JSON.parse(r.out);
     expect(json).toHaveProperty('steps.0.proof.verdict', 'admitted');
     expect(json).toHaveProperty('steps.1.proof.verdict', 'rejected');
@@ -197,7 +202,12 @@ describe('check', () => {
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'klp-cert-'));
-    const r = await cli('check', `${SELFTESTS}/incompatible-cumulative.plan.yaml`, '--certificate', dir);
+    const r = await cli(
+      'check',
+      `${SELFTESTS}/incompatible-cumulative.plan.yaml`,
+      '--certificate',
+      dir,
+    );
     expect(r.status).toBe(0);
     const sub = join(dir, 'incompatible-cumulative.plan');
     const files = readdirSync(sub).sort();
