@@ -12,7 +12,13 @@ import { patch } from '../src/model/patch.ts';
 import { generateBench } from './generate.ts';
 
 export interface LoadableJob {
-  readonly kind: 'explore-loadable' | 'smt-loadable' | 'conflicts';
+  readonly kind:
+    | 'explore-loadable'
+    | 'smt-loadable'
+    | 'conflicts'
+    | 'synth'
+    | 'upgrade'
+    | 'diff-rules';
   readonly patches: number;
   readonly seed: number;
   readonly rules: string;
@@ -100,6 +106,52 @@ async function runJob(job: LoadableJob): Promise<Omit<JobResult, 'maxRssMb'>> {
     const ms = performance.now() - start;
     const detail = `${r.known} conflicts, ${r.stats.solverChecks} solver checks`;
     return { verdict: r.status.kind, detail, ms };
+  }
+  if (job.kind === 'synth') {
+    // The next cumulative release: a new patch appended to the generated catalog.
+    const { synthesize } = await import('../src/query/synth.ts');
+    const cat = generateBench({ patches: job.patches, seed: job.seed }).catalog;
+    const r = await synthesize({
+      catalog: cat,
+      ruleSet: loaded.value,
+      patch: 'klp_bench_next',
+      replace: true,
+      transitions: job.transitions,
+      timeoutMs: job.timeoutMs,
+    });
+    // The summary lists every state; the table keeps its head.
+    const detail = r.summary.replace(/ \(.*$/, '');
+    return { verdict: r.verdict, detail, ms: performance.now() - start };
+  }
+  if (job.kind === 'upgrade') {
+    // Walk the block_disable chain from its first release to its last (7 operations).
+    const { upgrade } = await import('../src/query/upgrade.ts');
+    // Without the chain's target, which could replace the first release and shortcut the walk.
+    const { catalog: withTarget } = benchTarget(job.patches, job.seed, 'chain');
+    const cat = catalog(withTarget.patches.filter((p) => p.name !== 'klp_chain_target'));
+    const r = await upgrade({
+      catalog: cat,
+      ruleSet: loaded.value,
+      from: ['klp_chain_1'],
+      to: [`klp_chain_${CHAIN}`],
+      transitions: job.transitions,
+      timeoutMs: job.timeoutMs,
+    });
+    return { verdict: r.verdict, detail: r.summary, ms: performance.now() - start };
+  }
+  if (job.kind === 'diff-rules') {
+    const { diffRules } = await import('../src/query/diff-rules.ts');
+    const right = loadRuleSet('replace-set');
+    if (right.kind === 'error') throw new Error('rule set replace-set does not load');
+    const cat = generateBench({ patches: job.patches, seed: job.seed }).catalog;
+    const r = await diffRules({
+      catalog: cat,
+      left: loaded.value,
+      right: right.value,
+      transitions: job.transitions,
+      timeoutMs: job.timeoutMs,
+    });
+    return { verdict: r.verdict, detail: r.summary, ms: performance.now() - start };
   }
   if (job.kind === 'explore-loadable') {
     const v = provesLoadable(cat, kernelRules(loaded.value), target, {

@@ -3,7 +3,7 @@
  * child process (its own heap, its own peak memory), so numbers are cold and comparable.
  *
  *   npm run bench                          # everything, default sizes
- *   npm run bench -- --only cold-check     # one benchmark: cold-check | loadable | conflicts
+ *   npm run bench -- --only cold-check     # one benchmark: cold-check | loadable | conflicts | queries
  *   npm run bench -- --sizes 10,50 --timeout 60 --repeat 5
  *
  * Prints Markdown tables; paste them into bench/RESULTS.md with the date and the machine's load.
@@ -166,6 +166,42 @@ function conflicts(sizes: readonly number[], seed: number, timeoutMs: number, ru
   console.log('');
 }
 
+/** `synth`, `upgrade` and `diff-rules` on generated catalogs. */
+function queries(sizes: readonly number[], seed: number, timeoutMs: number): void {
+  const rows = [
+    { kind: 'synth', rules: 'upstream', what: 'next cumulative release (--replace true)' },
+    { kind: 'upgrade', rules: 'block-disable', what: 'klp_chain_1 to klp_chain_8 (7 operations)' },
+    { kind: 'diff-rules', rules: 'upstream', what: 'upstream vs replace-set' },
+  ] as const;
+  console.log(
+    `## \`synth\`, \`upgrade\`, \`diff-rules\` on generated catalogs (seed ${seed}, transitions auto, timeout ${timeoutMs / 1000} s)\n`,
+  );
+  console.log('| query | rules | question | patches | verdict | summary | time ms | peak RSS MB |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const row of rows) {
+    for (const patches of sizes) {
+      const r = runJob({
+        kind: row.kind,
+        patches,
+        seed,
+        rules: row.rules,
+        transitions: 'auto',
+        target: 'conflict',
+        initial: 'none',
+        timeoutMs,
+      });
+      const head = `| ${row.kind} | ${row.rules} | ${row.what} | ${patches}`;
+      if ('error' in r)
+        console.log(`${head} | error | ${r.error.replaceAll('|', '\\|').slice(0, 80)} | | |`);
+      else
+        console.log(
+          `${head} | ${r.verdict} | ${r.detail.replaceAll('|', '\\|')} | ${r.ms.toFixed(0)} | ${r.maxRssMb.toFixed(0)} |`,
+        );
+    }
+  }
+  console.log('');
+}
+
 header();
 const only = values.only;
 const sizes = (values.sizes ?? '')
@@ -179,6 +215,13 @@ if (only === undefined || only === 'conflicts') {
     Number(values.seed),
     Number(values.timeout) * 1000,
     values.rules ?? 'upstream',
+  );
+}
+if (only === undefined || only === 'queries') {
+  queries(
+    sizes.filter((n) => n <= 200),
+    Number(values.seed),
+    Number(values.timeout) * 1000,
   );
 }
 if (only === undefined || only === 'loadable') {
