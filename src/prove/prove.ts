@@ -9,7 +9,7 @@
  * exactly as claimed (a disagreement throws: it is a bug, never an answer); `proved` comes
  * with three SMT-LIB queries that an independent solver can re-check.
  */
-import { type WayOut, waysOut } from '../analysis/ways-out.ts';
+import { proveStep } from '../analysis/step-proof.ts';
 import type { RuleViolation } from '../eval/audit.ts';
 import { evalInvariant } from '../eval/audit.ts';
 import { run, type StepOutcome, type Violation } from '../kernel/index.ts';
@@ -72,7 +72,11 @@ export type Explanation =
       readonly errno: Errno;
       /** Every violation of the final `insmod P`. */
       readonly violations: readonly Violation[];
-      readonly waysOut: readonly WayOut[];
+      /**
+       * The ways out of the final rejection, as `check` computes them (minimal correction sets,
+       * in words); empty when the solver gave none in time.
+       */
+      readonly waysOut: readonly string[];
     }
   | { readonly kind: 'invariant'; readonly violations: readonly RuleViolation[] };
 
@@ -261,7 +265,9 @@ async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
       const min = await minimalSet(posed, d.path, engine);
       const minimizeMs = performance.now() - m0;
       const steps = claim.kind === 'loadable' ? [...min.path, insmod(claim.patch)] : min.path;
-      const { outcomes, explanation } = replay(posed, steps);
+      const replayed = replay(posed, steps);
+      const { outcomes } = replayed;
+      const explanation = await withWaysOut(posed, replayed, deadline);
       const n = steps.length;
       const count = min.patches.length;
       const words = `${n} step${n === 1 ? '' : 's'} over ${count} other patch${count === 1 ? '' : 'es'}`;
@@ -401,7 +407,7 @@ function replay(
         kind: 'rejection',
         errno: 'EINVAL',
         violations,
-        waysOut: waysOut(claim.patch, violations),
+        waysOut: [],
       },
     };
   }
@@ -411,6 +417,27 @@ function replay(
   const violations = evalInvariant(claim.ruleSet, claim.name, final, problem.catalog);
   if (violations.length === 0) disagree(`the final configuration satisfies \`${claim.name}\``);
   return { outcomes, explanation: { kind: 'invariant', violations } };
+}
+
+/**
+ * The ways out of the counterexample's final rejection: the step proof of `check` on the
+ * configuration before it (it re-checks its verdict against the simulator's).
+ */
+async function withWaysOut(
+  posed: Posed,
+  replayed: { outcomes: readonly StepOutcome[]; explanation: Explanation },
+  deadline: number,
+): Promise<Explanation> {
+  const { explanation, outcomes } = replayed;
+  const last = outcomes.at(-1);
+  if (explanation.kind !== 'rejection' || last === undefined) return explanation;
+  const before = outcomes.at(-2)?.system ?? posed.initial;
+  const timeoutMs = Math.max(1000, deadline - Date.now());
+  const r = await proveStep(posed.problem.ruleSet, before, posed.problem.catalog, last.op, {
+    timeoutMs,
+  });
+  if (r.kind !== 'proved') return explanation;
+  return { ...explanation, waysOut: r.waysOut.map((w) => w.words) };
 }
 
 /** The proof as files an independent solver can re-check. */

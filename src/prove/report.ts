@@ -4,7 +4,6 @@
  * simulator's transcript of the replay), then why the last step fails, then the ways out;
  * for a proof, what exactly was proved and how it can be re-checked.
  */
-import { formatWayOut } from '../analysis/ways-out.ts';
 import { formatBinding } from '../eval/rules.ts';
 import type { Violation } from '../kernel/index.ts';
 import { assertNever, type Op } from '../model/op.ts';
@@ -77,7 +76,7 @@ function explanationJson(e: Explanation): Record<string, unknown> {
       return {
         errno: e.errno,
         reasons: e.violations.map(violationJson),
-        waysOut: e.waysOut.map(formatWayOut),
+        waysOut: e.waysOut,
       };
     case 'invariant':
       return {
@@ -204,7 +203,7 @@ function refutedText(r: ProveResult, width: number, what: string): string[] {
     out.push(...explanationLines(e, width));
     if (e.kind === 'rejection' && e.waysOut.length > 0) {
       out.push('', 'ways out:');
-      for (const w of e.waysOut) out.push(...wrap(formatWayOut(w), width, '  - ', '    '));
+      for (const w of e.waysOut) out.push(...wrap(w, width, '  - ', '    '));
     }
   }
   if (cex.patches.length > 0) {
