@@ -22,7 +22,7 @@ import type { Op } from '../model/op.ts';
 import { and, FALSE, not, TRUE } from '../smt/factory.ts';
 import type { Assignment } from '../smt/interpret.ts';
 import { toSmtlib } from '../smt/smtlib.ts';
-import { freeVars, type NamedAssertion, type Term } from '../smt/term.ts';
+import { freeVars, type NamedAssertion, type Term, termSize } from '../smt/term.ts';
 import { type StateTerms, TransitionSystem } from '../smt/transition.ts';
 import { Substitution } from '../smt/transition-subst.ts';
 import { solveHorn } from '../smt/z3/fixedpoint.ts';
@@ -86,7 +86,8 @@ export type Decision =
   | { readonly kind: 'proved'; readonly proof: Proof; readonly stats: EngineStats }
   | {
       readonly kind: 'unknown';
-      readonly reason: 'timeout';
+      /** `timeout`: the deadline passed; `size`: the unrolling outgrew {@link MAX_UNROLLING}. */
+      readonly reason: 'timeout' | 'size';
       readonly stats: EngineStats;
     };
 
@@ -115,6 +116,15 @@ export type Decidable = Pick<Posed, 'initial' | 'symbolic' | 'bad'> & {
 
 /** A deadline passed: the global one ends the decision, a local one only an attempt. */
 class Timeout extends Error {}
+
+/** The unrolling of bounded model checking outgrew {@link MAX_UNROLLING}. */
+class TooLarge extends Error {}
+
+/**
+ * Most term nodes one depth of bounded model checking may have: past it, memory (the WASM
+ * heap of z3 is fixed at 2 GiB) would run out before the time does.
+ */
+export const MAX_UNROLLING = 2_000_000;
 
 /**
  * Decides the posed claim for operations on `operable` (the initial stack's patches are always
@@ -227,6 +237,7 @@ export async function decide(
     }
   } catch (e) {
     if (e instanceof Timeout) return { kind: 'unknown', reason: 'timeout', stats: stats() };
+    if (e instanceof TooLarge) return { kind: 'unknown', reason: 'size', stats: stats() };
     throw e;
   } finally {
     bmc.release();
@@ -274,6 +285,7 @@ class Bmc {
   async check(k: number, deadline: number): Promise<Op[] | null> {
     const badK = this.state(k).inst(this.bad);
     if (badK === FALSE) return null;
+    if (termSize(badK) > MAX_UNROLLING) throw new TooLarge(`depth ${k}`);
     const r = await this.ask(badK, k, deadline);
     if (r.kind === 'unknown') throw new Timeout(r.detail);
     if (r.kind === 'unsat') return null;

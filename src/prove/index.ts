@@ -8,6 +8,7 @@ export {
   decide,
   type EngineOptions,
   type EngineStats,
+  MAX_UNROLLING,
   type Proof,
   type ProofMethod,
   STATE,

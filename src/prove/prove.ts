@@ -254,7 +254,11 @@ async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
         scope,
         verdict: 'unknown',
         summary: `unknown: ${established}`,
-        statement: `${established} on ${where.patches} from ${where.from}; the time limit of ${timeoutMs / 1000} s ran out`,
+        statement: `${established} on ${where.patches} from ${where.from}; ${
+          d.reason === 'timeout'
+            ? `the time limit of ${timeoutMs / 1000} s ran out`
+            : 'the unrolled sequences grew too large to search further'
+        }`,
         stats: stats(d.stats),
       };
     }
