@@ -5,10 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveRules } from '../../analysis/rulesets.ts';
-import { loadCatalogFile } from '../../ingest/index.ts';
 import { loadRuleSet } from '../../lang/load.ts';
-import type { Catalog } from '../../model/catalog.ts';
 import {
   DEFAULT_TIMEOUT_MS,
   type ProveResult,
@@ -21,39 +18,27 @@ import { hasErrors } from '../../source/diagnostic.ts';
 import { didYouMean } from '../../source/suggest.ts';
 import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
 import { EXIT, UsageError } from '../exit.ts';
-import { type Command, FORMAT_OPTION, printDiagnostics } from './common.ts';
+import {
+  CATALOG_OPTION,
+  type Command,
+  FORMAT_OPTION,
+  INITIAL_OPTION,
+  KERNEL_RULES_OPTION,
+  loadCatalogOption,
+  loadRulesOption,
+  MODE_OPTION,
+  patchList,
+  printDiagnostics,
+  requirePatch,
+  timeoutMs,
+  timeoutOption,
+} from './common.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: 'catalog',
-    short: 'c',
-    kind: 'value',
-    metavar: 'FILE',
-    description: 'the catalog of patches (YAML or JSON), as `check` reads it',
-  },
-  {
-    name: 'rules',
-    short: 'r',
-    kind: 'value',
-    metavar: 'NAME|FILE',
-    default: 'upstream',
-    description: 'the kernel rule set every operation is decided by (`klp-verify rules list`)',
-  },
-  {
-    name: 'initial',
-    kind: 'value',
-    metavar: 'A,B,...',
-    description: 'the installed stack to start from, bottom to top (default: nothing installed)',
-  },
-  {
-    name: 'transitions',
-    kind: 'value',
-    metavar: 'MODE',
-    choices: ['auto', 'manual'],
-    default: 'auto',
-    description:
-      'auto: only steady configurations count; manual: configurations with a pending transition count too',
-  },
+  CATALOG_OPTION,
+  KERNEL_RULES_OPTION,
+  INITIAL_OPTION,
+  MODE_OPTION,
   {
     name: 'invariants',
     kind: 'value',
@@ -61,14 +46,10 @@ const OPTIONS: readonly OptionSpec[] = [
     default: 'stack-invariants',
     description: 'where `prove invariant` finds NAME when the --rules rule set does not declare it',
   },
-  {
-    name: 'timeout',
-    short: 't',
-    kind: 'value',
-    metavar: 'SECONDS',
-    default: String(DEFAULT_TIMEOUT_MS / 1000),
-    description: 'give up with `unknown` after this long, saying what was established',
-  },
+  timeoutOption(
+    DEFAULT_TIMEOUT_MS,
+    'give up with `unknown` after this long, saying what was established',
+  ),
   {
     name: 'certificate',
     kind: 'value',
@@ -155,51 +136,29 @@ export const proveCommand: Command = {
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\``);
     const format = parsed.values.get('format') ?? 'text';
-    const catalogFile = parsed.values.get('catalog');
-    if (catalogFile === undefined)
-      throw new UsageError('missing `--catalog FILE`', `usage: ${HELP.usage}`);
-    const timeout = Number(parsed.values.get('timeout') ?? DEFAULT_TIMEOUT_MS / 1000);
-    if (!Number.isFinite(timeout) || timeout <= 0) {
-      throw new UsageError(
-        `\`${parsed.values.get('timeout')}\` is not a valid value for \`--timeout\``,
-        'give a positive number of seconds',
-      );
-    }
-
-    const loaded = loadCatalogFile(catalogFile);
-    if (loaded.kind === 'error') {
-      printDiagnostics(io, loaded.diagnostics, format, catalogFile);
-      return EXIT.badInput;
-    }
-    printDiagnostics(io, loaded.diagnostics, format, catalogFile);
-    const cat = loaded.value;
-    const rulesName = parsed.values.get('rules') ?? 'upstream';
-    const rules = resolveRules(rulesName, null);
-    if (rules.kind === 'error') {
-      printDiagnostics(io, rules.diagnostics, format, rulesName);
-      return EXIT.badInput;
-    }
-    const initial = (parsed.values.get('initial') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    for (const name of initial) checkPatch(cat, name, '--initial');
+    const ms = timeoutMs(parsed, DEFAULT_TIMEOUT_MS);
+    const cat = loadCatalogOption(parsed, io, format, HELP.usage);
+    if (cat === null) return EXIT.badInput;
+    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', io, format);
+    if (ruleSet === null) return EXIT.badInput;
+    const initial = patchList(parsed.values.get('initial'));
+    for (const name of initial) requirePatch(cat, name, '--initial');
     const common = {
       catalog: cat,
-      ruleSet: rules.ruleSet,
+      ruleSet,
       transitions: parsed.values.get('transitions') === 'manual' ? 'manual' : 'auto',
       initial,
-      timeoutMs: Math.round(timeout * 1000),
-      catalogName: catalogFile,
+      timeoutMs: ms,
+      catalogName: parsed.values.get('catalog') ?? '',
       progress: io.progress,
     } as const;
 
     let result: ProveResult;
     if (query === 'loadable') {
-      checkPatch(cat, subject, 'PATCH');
+      requirePatch(cat, subject, 'PATCH');
       result = await proveLoadable({ ...common, patch: subject });
     } else {
-      let invariants = rules.ruleSet;
+      let invariants = ruleSet;
       if (!invariants.invariants.some((r) => r.name === subject)) {
         const name = parsed.values.get('invariants') ?? 'stack-invariants';
         const inv = loadRuleSet(name);
@@ -211,7 +170,7 @@ export const proveCommand: Command = {
         const names = invariants.invariants.map((r) => r.name);
         if (!names.includes(subject)) {
           throw new UsageError(
-            `no invariant \`${subject}\` in rule set \`${rules.ruleSet.name}\` or \`${invariants.name}\``,
+            `no invariant \`${subject}\` in rule set \`${ruleSet.name}\` or \`${invariants.name}\``,
             didYouMean(subject, names) ??
               `invariants of \`${invariants.name}\`: ${names.map((n) => `\`${n}\``).join(', ')}`,
           );
@@ -239,17 +198,6 @@ export const proveCommand: Command = {
     }
   },
 };
-
-function checkPatch(cat: Catalog, name: string, what: string): void {
-  if (cat.byName.has(name)) return;
-  throw new UsageError(
-    `${what}: patch \`${name}\` is not in the catalog`,
-    didYouMean(
-      name,
-      cat.patches.map((p) => p.name),
-    ) ?? `the catalog has ${cat.patches.length} patches`,
-  );
-}
 
 /** The certificate as files: the three queries and a description of the claim. */
 function writeCertificate(dir: string, r: ProveResult): void {
