@@ -124,7 +124,7 @@ class TooLarge extends Error {}
  * Most term nodes one depth of bounded model checking may have: past it, memory (the WASM
  * heap of z3 is fixed at 2 GiB) would run out before the time does.
  */
-export const MAX_UNROLLING = 2_000_000;
+export const MAX_UNROLLING = 1_000_000;
 
 /**
  * Decides the posed claim for operations on `operable` (the initial stack's patches are always
@@ -402,6 +402,10 @@ function oneStep(ts: TransitionSystem): StateTerms {
 /**
  * Checks that `inv` (over the state variables) is an inductive invariant that excludes `bad`:
  * the three certificate queries, each unsatisfiable. Null when one is satisfiable.
+ *
+ * @example
+ * const s = ts.variables(STATE);
+ * await verifyInvariant(ts, bad, not(s.inst(bad)), 'induction', Date.now() + 10_000) // a Proof, or null
  */
 export async function verifyInvariant(
   ts: TransitionSystem,

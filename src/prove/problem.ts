@@ -11,7 +11,7 @@
 import { evalInvariant } from '../eval/audit.ts';
 import { kernelRules } from '../eval/kernel-rules.ts';
 import { installStack, type StackError } from '../explore/initial.ts';
-import { type KernelRules, type StepOutcome, step } from '../kernel/index.ts';
+import { type KernelRules, step } from '../kernel/index.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
 import type { Errno, Op } from '../model/op.ts';
@@ -68,7 +68,12 @@ export interface Posed {
 
 const compiled = new WeakMap<CheckedRuleSet, SymbolicRules>();
 
-/** The rule compiler's answer for a rule set, compiled once per rule set. */
+/**
+ * The rule compiler's answer for a rule set, compiled once per rule set.
+ *
+ * @example
+ * symbolicRules(upstream) === symbolicRules(upstream) // true: compiled once
+ */
 export function symbolicRules(rs: CheckedRuleSet): SymbolicRules {
   let r = compiled.get(rs);
   if (r === undefined) {
@@ -165,13 +170,4 @@ function rejectedWithEinval(
     else earlierOther.push(v.violated);
   }
   return or(...parts);
-}
-
-/** Outcome of one operation on the simulator, for replays. */
-export function simulate(posed: Posed, sys: System, op: Op): StepOutcome {
-  return step(sys, op, {
-    rules: posed.kernel,
-    catalog: posed.problem.catalog,
-    transitions: posed.problem.transitions,
-  });
 }

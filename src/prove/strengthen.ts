@@ -73,6 +73,9 @@ export function strengthen(ts: TransitionSystem): Strengthening {
  * The facts of a strengthening over the variable state `prefix`: each patch that stays is
  * loaded, on klp_patches and in no transition; each patch never loaded is neither loaded nor
  * on klp_patches.
+ *
+ * @example
+ * strengtheningFacts(ts, strengthen(ts), 's.') // e.g. (and s.ld.guard s.on.guard (not s.on.blocker) ...)
  */
 export function strengtheningFacts(ts: TransitionSystem, st: Strengthening, prefix: string): Term {
   const s = ts.variables(prefix);

@@ -330,7 +330,7 @@ export class TransitionSystem {
     return [...this.pairs.values()];
   }
 
-  /** Records that the order of `a` and `b` matters; returns whether `a < b`. */
+  /** Records that the order of `a` and `b` matters (as the pair `min, max`). */
   notePair(a: number, b: number): void {
     const [x, y] = a < b ? [a, b] : [b, a];
     const k = pairKey(x, y);
@@ -598,7 +598,12 @@ class ConcreteState extends StateBase {
   }
 }
 
-/** The state as free variables. */
+/**
+ * The state as free variables, named `<prefix><component>.<patch>`.
+ *
+ * @example
+ * ts.variables('s.').on(0) // the Bool variable `s.on.<first patch of the universe>`
+ */
 export class VariableState extends StateBase {
   private readonly prefix: string;
 

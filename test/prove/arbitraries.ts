@@ -11,6 +11,16 @@ import { type Patch, patch } from '../../src/model/patch.ts';
 
 export const RULE_SETS = ['upstream', 'replace', 'block-disable', 'replace-set'] as const;
 export type RuleSetName = (typeof RULE_SETS)[number];
+
+/** One value per shipped kernel rule set. */
+export function perRuleSet<T>(f: (name: RuleSetName) => T): Record<RuleSetName, T> {
+  return {
+    upstream: f('upstream'),
+    replace: f('replace'),
+    'block-disable': f('block-disable'),
+    'replace-set': f('replace-set'),
+  };
+}
 export type Mode = 'auto' | 'manual';
 export const MODES: readonly Mode[] = ['auto', 'manual'];
 

@@ -14,12 +14,11 @@ import {
   provesLoadable,
   restrictCatalog,
 } from '../../src/explore/index.ts';
-import { type KernelRules, run } from '../../src/kernel/index.ts';
-import type { CheckedRuleSet } from '../../src/lang/checker.ts';
+import { run } from '../../src/kernel/index.ts';
 import type { Catalog } from '../../src/model/catalog.ts';
 import { type ProveResult, proveInvariant, proveLoadable } from '../../src/prove/index.ts';
 import { checkedRuleSet, rulesNamed } from '../support/rules.ts';
-import { arbBlockedCase, arbCatalog, MODES, RULE_SETS, type RuleSetName } from './arbitraries.ts';
+import { arbBlockedCase, arbCatalog, MODES, perRuleSet, RULE_SETS } from './arbitraries.ts';
 
 const FULL = process.env.KLP_FULL !== undefined;
 const RUNS = FULL ? 150 : 12;
@@ -48,14 +47,8 @@ const arbCase: fc.Arbitrary<Case> = fc.oneof(
   { weight: 1, arbitrary: arbBlockedCase },
 );
 
-const kernel = Object.fromEntries(RULE_SETS.map((n) => [n, rulesNamed(n)])) as Record<
-  RuleSetName,
-  KernelRules
->;
-const checked = Object.fromEntries(RULE_SETS.map((n) => [n, checkedRuleSet(n)])) as Record<
-  RuleSetName,
-  CheckedRuleSet
->;
+const kernel = perRuleSet(rulesNamed);
+const checked = perRuleSet(checkedRuleSet);
 const stackInvariants = checkedRuleSet('stack-invariants');
 
 function keep(cat: Catalog, names: Iterable<string>): Catalog {

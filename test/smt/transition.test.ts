@@ -6,7 +6,7 @@
 // templates agree with the evaluator, and the symbolic state agrees with a variable one.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type KernelRules, type SimOptions, step } from '../../src/kernel/index.ts';
+import { type SimOptions, step } from '../../src/kernel/index.ts';
 import type { Catalog } from '../../src/model/catalog.ts';
 import type { Op } from '../../src/model/op.ts';
 import { EMPTY_SYSTEM, type System } from '../../src/model/system.ts';
@@ -15,20 +15,13 @@ import { bv, bvVar, TRUE } from '../../src/smt/factory.ts';
 import { interpret } from '../../src/smt/interpret.ts';
 import type { Term } from '../../src/smt/term.ts';
 import { type StateTerms, TransitionSystem } from '../../src/smt/transition.ts';
-import { allOps, arbCatalog, MODES, RULE_SETS, type RuleSetName } from '../prove/arbitraries.ts';
+import { allOps, arbCatalog, MODES, perRuleSet, RULE_SETS } from '../prove/arbitraries.ts';
 import { checkedRuleSet, rulesNamed } from '../support/rules.ts';
 
 const FULL = process.env.KLP_FULL !== undefined;
 
-const kernel: Record<RuleSetName, KernelRules> = {
-  upstream: rulesNamed('upstream'),
-  replace: rulesNamed('replace'),
-  'block-disable': rulesNamed('block-disable'),
-  'replace-set': rulesNamed('replace-set'),
-};
-const symbolic = Object.fromEntries(
-  RULE_SETS.map((n) => [n, compileRules(checkedRuleSet(n))]),
-) as Record<RuleSetName, ReturnType<typeof compileRules>>;
+const kernel = perRuleSet(rulesNamed);
+const symbolic = perRuleSet((n) => compileRules(checkedRuleSet(n)));
 
 function lit(t: Term): boolean {
   if (t.kind !== 'bool') throw new Error(`expected a literal, got ${t.kind}`);
