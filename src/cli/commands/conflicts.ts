@@ -3,8 +3,6 @@
  * cannot be rolled out in any order, each replayed on the simulator with why every order
  * fails, and the load matrix of every ordered pair (src/query/conflicts.ts).
  */
-import { resolveRules } from '../../analysis/rulesets.ts';
-import { loadCatalogFile } from '../../ingest/index.ts';
 import {
   conflictRules,
   DEFAULT_LIMIT,
@@ -16,24 +14,19 @@ import { conflictsJson, conflictsText, conflictVerdict } from '../../query/confl
 import { stringify } from '../../report/json.ts';
 import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
 import { EXIT, UsageError } from '../exit.ts';
-import { type Command, FORMAT_OPTION, printDiagnostics } from './common.ts';
+import {
+  CATALOG_OPTION,
+  type Command,
+  FORMAT_OPTION,
+  KERNEL_RULES_OPTION,
+  loadCatalogOption,
+  loadRulesOption,
+  timeoutMs,
+} from './common.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: 'catalog',
-    short: 'c',
-    kind: 'value',
-    metavar: 'FILE',
-    description: 'the catalog of patches (YAML or JSON), as `check` reads it',
-  },
-  {
-    name: 'rules',
-    short: 'r',
-    kind: 'value',
-    metavar: 'NAME|FILE',
-    default: 'upstream',
-    description: 'the kernel rule set that decides every insmod (`klp-verify rules list`)',
-  },
+  CATALOG_OPTION,
+  KERNEL_RULES_OPTION,
   {
     name: 'limit',
     short: 'n',
@@ -133,23 +126,15 @@ export const conflictsCommand: Command = {
       'limit',
       true,
     );
-    const timeout = positiveNumber(
-      parsed.values.get('timeout') ?? String(DEFAULT_TIMEOUT_MS / 1000),
-      'timeout',
-      false,
-    );
+    const ms = timeoutMs(parsed, DEFAULT_TIMEOUT_MS);
+    const cat = loadCatalogOption(parsed, io, format, HELP.usage);
+    if (cat === null) return EXIT.badInput;
+    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', io, format);
+    if (ruleSet === null) return EXIT.badInput;
 
-    const loaded = loadCatalogFile(catalogFile);
-    printDiagnostics(io, loaded.diagnostics, format, catalogFile);
-    if (loaded.kind === 'error') return EXIT.badInput;
-    const rulesName = parsed.values.get('rules') ?? 'upstream';
-    const rules = resolveRules(rulesName, null);
-    printDiagnostics(io, rules.diagnostics, format, rulesName);
-    if (rules.kind === 'error') return EXIT.badInput;
-
-    const report = await findConflicts(loaded.value, conflictRules(rules.ruleSet), {
+    const report = await findConflicts(cat, conflictRules(ruleSet), {
       limit,
-      timeoutMs: Math.round(timeout * 1000),
+      timeoutMs: ms,
       progress: io.progress,
     });
     io.progress('');

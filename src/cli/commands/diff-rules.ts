@@ -5,24 +5,26 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveRules } from '../../analysis/rulesets.ts';
-import { loadCatalogFile } from '../../ingest/index.ts';
 import { DEFAULT_TIMEOUT_MS } from '../../prove/index.ts';
 import { type DiffRulesResult, diffRules } from '../../query/diff-rules.ts';
 import { diffRulesJson, diffRulesText } from '../../query/diff-rules-report.ts';
 import { stringify } from '../../report/json.ts';
 import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
 import { EXIT, UsageError } from '../exit.ts';
-import { type Command, FORMAT_OPTION, printDiagnostics } from './common.ts';
+import {
+  CATALOG_OPTION,
+  type Command,
+  FORMAT_OPTION,
+  loadCatalogOption,
+  loadRulesOption,
+  patchList,
+  requirePatch,
+  timeoutMs,
+  timeoutOption,
+} from './common.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: 'catalog',
-    short: 'c',
-    kind: 'value',
-    metavar: 'FILE',
-    description: 'the catalog of patches (YAML or JSON), as `check` reads it',
-  },
+  CATALOG_OPTION,
   {
     name: 'initial',
     kind: 'value',
@@ -38,14 +40,10 @@ const OPTIONS: readonly OptionSpec[] = [
     description:
       'auto: every transition completes at once; manual: `complete` and `force` are operations',
   },
-  {
-    name: 'timeout',
-    short: 't',
-    kind: 'value',
-    metavar: 'SECONDS',
-    default: String(DEFAULT_TIMEOUT_MS / 1000),
-    description: 'give up with `unknown` after this long, saying what was established',
-  },
+  timeoutOption(
+    DEFAULT_TIMEOUT_MS,
+    'give up with `unknown` after this long, saying what was established',
+  ),
   {
     name: 'certificate',
     kind: 'value',
@@ -98,44 +96,22 @@ export const diffRulesCommand: Command = {
       throw new UsageError('missing rule sets R1 R2', `usage: ${HELP.usage}`);
     if (extra !== undefined) throw new UsageError(`unexpected argument \`${extra}\``);
     const format = parsed.values.get('format') ?? 'text';
-    const catalogFile = parsed.values.get('catalog');
-    if (catalogFile === undefined)
-      throw new UsageError('missing `--catalog FILE`', `usage: ${HELP.usage}`);
-    const timeout = Number(parsed.values.get('timeout') ?? DEFAULT_TIMEOUT_MS / 1000);
-    if (!Number.isFinite(timeout) || timeout <= 0) {
-      throw new UsageError(
-        `\`${parsed.values.get('timeout')}\` is not a valid value for \`--timeout\``,
-        'give a positive number of seconds',
-      );
-    }
-    const loaded = loadCatalogFile(catalogFile);
-    printDiagnostics(io, loaded.diagnostics, format, catalogFile);
-    if (loaded.kind === 'error') return EXIT.badInput;
-    const left = resolveRules(r1, null);
-    if (left.kind === 'error') {
-      printDiagnostics(io, left.diagnostics, format, r1);
-      return EXIT.badInput;
-    }
-    const right = resolveRules(r2, null);
-    if (right.kind === 'error') {
-      printDiagnostics(io, right.diagnostics, format, r2);
-      return EXIT.badInput;
-    }
-    const initial = (parsed.values.get('initial') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    for (const name of initial) {
-      if (!loaded.value.byName.has(name))
-        throw new UsageError(`--initial: patch \`${name}\` is not in the catalog`);
-    }
+    const ms = timeoutMs(parsed, DEFAULT_TIMEOUT_MS);
+    const cat = loadCatalogOption(parsed, io, format, HELP.usage);
+    if (cat === null) return EXIT.badInput;
+    const left = loadRulesOption(r1, io, format);
+    if (left === null) return EXIT.badInput;
+    const right = loadRulesOption(r2, io, format);
+    if (right === null) return EXIT.badInput;
+    const initial = patchList(parsed.values.get('initial'));
+    for (const name of initial) requirePatch(cat, name, '--initial');
     const result = await diffRules({
-      catalog: loaded.value,
-      left: left.ruleSet,
-      right: right.ruleSet,
+      catalog: cat,
+      left,
+      right,
       transitions: parsed.values.get('transitions') === 'manual' ? 'manual' : 'auto',
       initial,
-      timeoutMs: Math.round(timeout * 1000),
+      timeoutMs: ms,
       progress: io.progress,
     });
     io.progress('');

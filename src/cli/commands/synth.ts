@@ -3,33 +3,29 @@
  * `prove loadable P` hold, cumulative and not, and whether P must or must not be cumulative
  * (src/query/synth.ts). Options and exit statuses follow `prove`.
  */
-import { resolveRules } from '../../analysis/rulesets.ts';
-import { loadCatalogFile } from '../../ingest/index.ts';
-import type { Catalog } from '../../model/catalog.ts';
 import { DEFAULT_TIMEOUT_MS, synthesize } from '../../query/synth.ts';
 import { synthJson, synthText } from '../../query/synth-report.ts';
 import { stringify } from '../../report/json.ts';
-import { didYouMean } from '../../source/suggest.ts';
 import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
 import { EXIT, UsageError } from '../exit.ts';
-import { type Command, FORMAT_OPTION, printDiagnostics } from './common.ts';
+import {
+  CATALOG_OPTION,
+  type Command,
+  FORMAT_OPTION,
+  INITIAL_OPTION,
+  KERNEL_RULES_OPTION,
+  loadCatalogOption,
+  loadRulesOption,
+  MODE_OPTION,
+  patchList,
+  requirePatch,
+  timeoutMs,
+  timeoutOption,
+} from './common.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: 'catalog',
-    short: 'c',
-    kind: 'value',
-    metavar: 'FILE',
-    description: 'the catalog of patches (YAML or JSON), as `check` reads it',
-  },
-  {
-    name: 'rules',
-    short: 'r',
-    kind: 'value',
-    metavar: 'NAME|FILE',
-    default: 'upstream',
-    description: 'the kernel rule set every operation is decided by (`klp-verify rules list`)',
-  },
+  CATALOG_OPTION,
+  KERNEL_RULES_OPTION,
   {
     name: 'replace',
     kind: 'value',
@@ -38,29 +34,12 @@ const OPTIONS: readonly OptionSpec[] = [
     description:
       'fix the choice: only cumulative (true) or only non-cumulative (false) declarations (default: both)',
   },
-  {
-    name: 'initial',
-    kind: 'value',
-    metavar: 'A,B,...',
-    description: 'the installed stack to start from, bottom to top (default: nothing installed)',
-  },
-  {
-    name: 'transitions',
-    kind: 'value',
-    metavar: 'MODE',
-    choices: ['auto', 'manual'],
-    default: 'auto',
-    description:
-      'auto: only steady configurations count; manual: configurations with a pending transition count too',
-  },
-  {
-    name: 'timeout',
-    short: 't',
-    kind: 'value',
-    metavar: 'SECONDS',
-    default: String(DEFAULT_TIMEOUT_MS / 1000),
-    description: 'give up with `unknown` after this long, saying what was established',
-  },
+  INITIAL_OPTION,
+  MODE_OPTION,
+  timeoutOption(
+    DEFAULT_TIMEOUT_MS,
+    'give up with `unknown` after this long, saying what was established',
+  ),
   FORMAT_OPTION,
 ];
 
@@ -110,17 +89,6 @@ function moduleName(name: string): string {
   return name.replaceAll('-', '_');
 }
 
-function checkPatch(cat: Catalog, name: string, what: string): void {
-  if (cat.byName.has(name)) return;
-  throw new UsageError(
-    `${what}: patch \`${name}\` is not in the catalog`,
-    didYouMean(
-      name,
-      cat.patches.map((p) => p.name),
-    ) ?? `the catalog has ${cat.patches.length} patches`,
-  );
-}
-
 export const synthCommand: Command = {
   name: 'synth',
   summary: HELP.summary,
@@ -141,31 +109,15 @@ export const synthCommand: Command = {
       );
     }
     const format = parsed.values.get('format') ?? 'text';
-    const catalogFile = parsed.values.get('catalog');
-    if (catalogFile === undefined)
-      throw new UsageError('missing `--catalog FILE`', `usage: ${HELP.usage}`);
-    const timeout = Number(parsed.values.get('timeout') ?? DEFAULT_TIMEOUT_MS / 1000);
-    if (!Number.isFinite(timeout) || timeout <= 0) {
-      throw new UsageError(
-        `\`${parsed.values.get('timeout')}\` is not a valid value for \`--timeout\``,
-        'give a positive number of seconds',
-      );
-    }
+    const ms = timeoutMs(parsed, DEFAULT_TIMEOUT_MS);
     const replaceText = parsed.values.get('replace');
 
-    const loaded = loadCatalogFile(catalogFile);
-    printDiagnostics(io, loaded.diagnostics, format, catalogFile);
-    if (loaded.kind === 'error') return EXIT.badInput;
-    const cat = loaded.value;
-    const rulesName = parsed.values.get('rules') ?? 'upstream';
-    const rules = resolveRules(rulesName, null);
-    printDiagnostics(io, rules.diagnostics, format, rulesName);
-    if (rules.kind === 'error') return EXIT.badInput;
-    const initial = (parsed.values.get('initial') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    for (const name of initial) checkPatch(cat, name, '--initial');
+    const cat = loadCatalogOption(parsed, io, format, HELP.usage);
+    if (cat === null) return EXIT.badInput;
+    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', io, format);
+    if (ruleSet === null) return EXIT.badInput;
+    const initial = patchList(parsed.values.get('initial'));
+    for (const name of initial) requirePatch(cat, name, '--initial');
     const twin = cat.patches.find(
       (p) => p.name !== subject && moduleName(p.name) === moduleName(subject),
     );
@@ -178,13 +130,13 @@ export const synthCommand: Command = {
 
     const result = await synthesize({
       catalog: cat,
-      ruleSet: rules.ruleSet,
+      ruleSet,
       patch: subject,
       ...(replaceText === undefined ? {} : { replace: replaceText === 'true' }),
       transitions: parsed.values.get('transitions') === 'manual' ? 'manual' : 'auto',
       initial,
-      timeoutMs: Math.round(timeout * 1000),
-      catalogName: catalogFile,
+      timeoutMs: ms,
+      catalogName: parsed.values.get('catalog') ?? '',
       progress: io.progress,
     });
     io.progress('');

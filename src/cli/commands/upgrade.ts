@@ -4,24 +4,26 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveRules } from '../../analysis/rulesets.ts';
-import { loadCatalogFile } from '../../ingest/index.ts';
 import { DEFAULT_TIMEOUT_MS } from '../../prove/index.ts';
 import { upgrade } from '../../query/upgrade.ts';
 import { upgradeJson, upgradeText } from '../../query/upgrade-report.ts';
 import { stringify } from '../../report/json.ts';
 import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
 import { EXIT, UsageError } from '../exit.ts';
-import { type Command, FORMAT_OPTION, printDiagnostics } from './common.ts';
+import {
+  CATALOG_OPTION,
+  type Command,
+  FORMAT_OPTION,
+  KERNEL_RULES_OPTION,
+  loadCatalogOption,
+  loadRulesOption,
+  patchList,
+  timeoutMs,
+  timeoutOption,
+} from './common.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
-  {
-    name: 'catalog',
-    short: 'c',
-    kind: 'value',
-    metavar: 'FILE',
-    description: 'the catalog of patches (YAML or JSON), as `check` reads it',
-  },
+  CATALOG_OPTION,
   {
     name: 'from',
     kind: 'value',
@@ -34,14 +36,7 @@ const OPTIONS: readonly OptionSpec[] = [
     metavar: 'A,B,...',
     description: 'the installed stack to reach, bottom to top (empty: nothing installed)',
   },
-  {
-    name: 'rules',
-    short: 'r',
-    kind: 'value',
-    metavar: 'NAME|FILE',
-    default: 'upstream',
-    description: 'the kernel rule set every operation is decided by (`klp-verify rules list`)',
-  },
+  KERNEL_RULES_OPTION,
   {
     name: 'transitions',
     kind: 'value',
@@ -51,14 +46,10 @@ const OPTIONS: readonly OptionSpec[] = [
     description:
       'auto: every transition completes at once; manual: `complete` and `force` are operations',
   },
-  {
-    name: 'timeout',
-    short: 't',
-    kind: 'value',
-    metavar: 'SECONDS',
-    default: String(DEFAULT_TIMEOUT_MS / 1000),
-    description: 'give up with `unknown` after this long, saying what was established',
-  },
+  timeoutOption(
+    DEFAULT_TIMEOUT_MS,
+    'give up with `unknown` after this long, saying what was established',
+  ),
   {
     name: 'certificate',
     kind: 'value',
@@ -100,13 +91,6 @@ const HELP: HelpSpec = {
   ],
 };
 
-function stack(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-}
-
 export const upgradeCommand: Command = {
   name: 'upgrade',
   summary: HELP.summary,
@@ -120,9 +104,9 @@ export const upgradeCommand: Command = {
     const [extra] = parsed.positionals;
     if (extra !== undefined) throw new UsageError(`unexpected argument \`${extra}\``);
     const format = parsed.values.get('format') ?? 'text';
-    const catalogFile = parsed.values.get('catalog');
-    if (catalogFile === undefined)
+    if (!parsed.values.has('catalog')) {
       throw new UsageError('missing `--catalog FILE`', `usage: ${HELP.usage}`);
+    }
     for (const name of ['from', 'to']) {
       if (!parsed.values.has(name)) {
         throw new UsageError(
@@ -131,29 +115,18 @@ export const upgradeCommand: Command = {
         );
       }
     }
-    const timeout = Number(parsed.values.get('timeout') ?? DEFAULT_TIMEOUT_MS / 1000);
-    if (!Number.isFinite(timeout) || timeout <= 0) {
-      throw new UsageError(
-        `\`${parsed.values.get('timeout')}\` is not a valid value for \`--timeout\``,
-        'give a positive number of seconds',
-      );
-    }
-    const loaded = loadCatalogFile(catalogFile);
-    printDiagnostics(io, loaded.diagnostics, format, catalogFile);
-    if (loaded.kind === 'error') return EXIT.badInput;
-    const rulesName = parsed.values.get('rules') ?? 'upstream';
-    const rules = resolveRules(rulesName, null);
-    if (rules.kind === 'error') {
-      printDiagnostics(io, rules.diagnostics, format, rulesName);
-      return EXIT.badInput;
-    }
+    const ms = timeoutMs(parsed, DEFAULT_TIMEOUT_MS);
+    const cat = loadCatalogOption(parsed, io, format, HELP.usage);
+    if (cat === null) return EXIT.badInput;
+    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', io, format);
+    if (ruleSet === null) return EXIT.badInput;
     const result = await upgrade({
-      catalog: loaded.value,
-      ruleSet: rules.ruleSet,
+      catalog: cat,
+      ruleSet,
       transitions: parsed.values.get('transitions') === 'manual' ? 'manual' : 'auto',
-      from: stack(parsed.values.get('from')),
-      to: stack(parsed.values.get('to')),
-      timeoutMs: Math.round(timeout * 1000),
+      from: patchList(parsed.values.get('from')),
+      to: patchList(parsed.values.get('to')),
+      timeoutMs: ms,
       progress: io.progress,
     });
     io.progress('');
