@@ -680,7 +680,7 @@ class Successor extends StateBase implements NextState {
     return this.cached(`i${x}`, () => {
       const p = this.prev;
       const chosen = this.is(this.ts.code('insmod', x));
-      if (p.ld(x) === TRUE) return FALSE;
+      if (chosen === FALSE || p.ld(x) === TRUE) return FALSE;
       const busy = p.busy();
       if (busy === TRUE) return FALSE;
       return and(chosen, not(p.ld(x)), not(busy), not(p.insmodRejected(x)));
@@ -706,6 +706,7 @@ class Successor extends StateBase implements NextState {
       const p = this.prev;
       if (p.on(x) === FALSE) return FALSE;
       const chosen = this.is(this.ts.code('disable', x));
+      if (chosen === FALSE) return FALSE;
       const guard = not(p.disableRejected(x));
       if (!this.ts.manual) return and(chosen, p.on(x), guard);
       return and(chosen, p.on(x), not(p.tu(x)), guard, or(p.tp(x), not(p.busy())));
