@@ -2,6 +2,8 @@
  * What every command shares: the command type, common options, diagnostics output.
  */
 
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { resolveRules } from '../../analysis/rulesets.ts';
 import { loadCatalogFile, type SourcedCatalog } from '../../ingest/index.ts';
 import type { CheckedRuleSet } from '../../lang/checker.ts';
@@ -170,4 +172,16 @@ export function loadRulesOption(name: string, io: Io, format: string): CheckedRu
   const rules = resolveRules(name, null);
   printDiagnostics(io, rules.diagnostics, format, name);
   return rules.kind === 'ok' ? rules.ruleSet : null;
+}
+
+/**
+ * Writes certificate files (SMT-LIB queries and the like) into `dir`, creating it: what every
+ * `--certificate DIR` does.
+ */
+export function writeFiles(
+  dir: string,
+  files: readonly { readonly name: string; readonly text: string }[],
+): void {
+  mkdirSync(dir, { recursive: true });
+  for (const f of files) writeFileSync(join(dir, f.name), f.text);
 }

@@ -3,7 +3,6 @@
  * other rejects on a catalog, in both directions, or proofs that they agree
  * (src/query/diff-rules.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_TIMEOUT_MS } from '../../prove/index.ts';
 import { type DiffRulesResult, diffRules } from '../../query/diff-rules.ts';
@@ -21,6 +20,7 @@ import {
   requirePatch,
   timeoutMs,
   timeoutOption,
+  writeFiles,
 } from './common.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -143,7 +143,6 @@ function writeCertificates(dir: string, r: DiffRulesResult): void {
     ['right-only', r.rightOnly],
   ] as const) {
     if (d?.proof === null || d?.proof === undefined) continue;
-    mkdirSync(join(dir, sub), { recursive: true });
-    for (const f of d.proof.files) writeFileSync(join(dir, sub, f.name), f.text);
+    writeFiles(join(dir, sub), d.proof.files);
   }
 }

@@ -3,7 +3,6 @@
  * simulator; simulate prints the transcript, check explains every step and every rejection.
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { resolveRules } from '../../analysis/rulesets.ts';
 import { type PlanRun, runPlan } from '../../analysis/run-plan.ts';
@@ -15,7 +14,13 @@ import { type Diagnostic, hasErrors } from '../../source/diagnostic.ts';
 import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import type { Io } from '../io.ts';
-import { type Command, FORMAT_OPTION, printDiagnostics, RULES_OPTION } from './common.ts';
+import {
+  type Command,
+  FORMAT_OPTION,
+  printDiagnostics,
+  RULES_OPTION,
+  writeFiles,
+} from './common.ts';
 
 const TRANSITIONS_OPTION: OptionSpec = {
   name: 'transitions',
@@ -174,8 +179,10 @@ function planStatus(run: PlanRun, proofs: readonly StepProofResult[]): number {
 /** `--certificate DIR`: every query of every step, as DIR/<plan name>/step-N-<query>.smt2. */
 function writeCertificate(dir: string, planFile: string, proofs: readonly StepProofResult[]): void {
   const sub = join(dir, basename(planFile).replace(/\.(ya?ml|json)$/, ''));
-  mkdirSync(sub, { recursive: true });
-  for (const f of certificateFiles(proofs)) writeFileSync(join(sub, f.file), f.text);
+  writeFiles(
+    sub,
+    certificateFiles(proofs).map((f) => ({ name: f.file, text: f.text })),
+  );
 }
 
 export const simulateCommand = planCommand('simulate', {

@@ -3,7 +3,7 @@
  * claims over every sequence of operations on a catalog, proved, refuted with a replayed
  * counterexample, or left unknown when the time runs out (src/prove/).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRuleSet } from '../../lang/load.ts';
 import {
@@ -32,6 +32,7 @@ import {
   requirePatch,
   timeoutMs,
   timeoutOption,
+  writeFiles,
 } from './common.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -203,8 +204,7 @@ export const proveCommand: Command = {
 function writeCertificate(dir: string, r: ProveResult): void {
   const cert = r.certificate;
   if (cert === null) return;
-  mkdirSync(dir, { recursive: true });
-  for (const f of cert.files) writeFileSync(join(dir, f.name), f.text);
+  writeFiles(dir, cert.files);
   writeFileSync(
     join(dir, 'certificate.json'),
     `${stringify(

@@ -2,8 +2,6 @@
  * `klp-verify upgrade --from A,B --to C --catalog FILE`: the shortest operation sequence from one
  * installed stack to another, or a proof that none exists with the reason (src/query/upgrade.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DEFAULT_TIMEOUT_MS } from '../../prove/index.ts';
 import { upgrade } from '../../query/upgrade.ts';
 import { upgradeJson, upgradeText } from '../../query/upgrade-report.ts';
@@ -20,6 +18,7 @@ import {
   patchList,
   timeoutMs,
   timeoutOption,
+  writeFiles,
 } from './common.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -136,8 +135,7 @@ export const upgradeCommand: Command = {
     }
     const dir = parsed.values.get('certificate');
     if (dir !== undefined && result.proof !== null) {
-      mkdirSync(dir, { recursive: true });
-      for (const f of result.proof.files) writeFileSync(join(dir, f.name), f.text);
+      writeFiles(dir, result.proof.files);
     }
     io.out(format === 'json' ? stringify(upgradeJson(result)) : upgradeText(result, io.columns));
     switch (result.verdict) {
