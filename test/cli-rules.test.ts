@@ -31,15 +31,18 @@ describe('rules list', () => {
   it('gives the rules as JSON', async () => {
     const r = await cli('rules', 'list', 'upstream', '--format', 'json');
     const json: unknown = JSON.parse(r.out);
-    expect(json).toMatchObject([
-      {
-        name: 'upstream',
-        enable: { patch: 'new' },
-        replaces: { when: 'new.replace' },
-      },
-    ]);
-    expect(json).toHaveProperty('0.enable.rules.1.name', 'same-or-higher-version');
-    expect(json).toHaveProperty('0.enable.rules.1.errno', 'EINVAL');
+    expect(json).toMatchObject({
+      schemaVersion: 1,
+      ruleSets: [
+        {
+          name: 'upstream',
+          enable: { patch: 'new' },
+          replaces: { when: 'new.replace' },
+        },
+      ],
+    });
+    expect(json).toHaveProperty('ruleSets.0.enable.rules.1.name', 'same-or-higher-version');
+    expect(json).toHaveProperty('ruleSets.0.enable.rules.1.errno', 'EINVAL');
   });
 
   it('suggests a rule set for a typo', async () => {

@@ -6,6 +6,7 @@ import type { CheckedRule, CheckedRuleSet } from '../../lang/checker.ts';
 import { loadRuleSet, ruleSetNames } from '../../lang/load.ts';
 import { printBinder, printExpr } from '../../lang/printer.ts';
 import { stringify } from '../../report/json.ts';
+import { rulesCheckEntryJson, rulesCheckJson, rulesListJson } from '../../report/rules.ts';
 import { wrap } from '../../report/wrap.ts';
 import { type Diagnostic, hasErrors } from '../../source/diagnostic.ts';
 import { type HelpSpec, parseArgs, renderHelp } from '../args.ts';
@@ -105,7 +106,7 @@ function list(args: readonly string[], io: Io): number {
   }
   printDiagnostics(io, diags, format, names.join(' '));
   if (hasErrors(diags)) return EXIT.badInput;
-  if (format === 'json') io.out(stringify(sets.map(ruleSetJson)));
+  if (format === 'json') io.out(stringify(rulesListJson(sets)));
   else io.out(sets.map((rs) => ruleSetText(rs, detailed, io.columns)).join('\n\n'));
   return EXIT.ok;
 }
@@ -120,13 +121,13 @@ function check(args: readonly string[], io: Io): number {
     throw new UsageError('missing FILE', `usage: ${CHECK_HELP.usage}`);
   const format = parsed.values.get('format') ?? 'text';
   let status: number = EXIT.ok;
-  const results: unknown[] = [];
+  const results: ReturnType<typeof rulesCheckEntryJson>[] = [];
   for (const file of parsed.positionals) {
     // A bare name would be looked up among the shipped rule sets; check means this file.
     const r = loadRuleSet(file.includes('/') || file.endsWith('.klp') ? file : `./${file}`);
     if (hasErrors(r.diagnostics)) status = EXIT.findings;
     if (format === 'json') {
-      results.push({ file, ok: r.kind === 'ok', ruleSet: r.kind === 'ok' ? r.value.name : null });
+      results.push(rulesCheckEntryJson(file, r));
       printDiagnostics(io, r.diagnostics, format, file);
     } else {
       printDiagnostics(io, r.diagnostics, format, file);
@@ -138,7 +139,7 @@ function check(args: readonly string[], io: Io): number {
       }
     }
   }
-  if (format === 'json') io.out(stringify(results));
+  if (format === 'json') io.out(stringify(rulesCheckJson(results)));
   return status;
 }
 
@@ -149,42 +150,6 @@ function allRules(rs: CheckedRuleSet): CheckedRule[] {
     ...rs.invariants,
     ...rs.policies,
   ];
-}
-
-function ruleJson(r: CheckedRule): Record<string, unknown> {
-  return {
-    name: r.name,
-    mode: r.mode,
-    sentence: r.sentence,
-    for: r.binders.map(printBinder),
-    when: r.when === null ? null : printExpr(r.when),
-    require: r.require === null ? null : printExpr(r.require),
-    errno: r.reject?.errno ?? null,
-  };
-}
-
-function ruleSetJson(rs: CheckedRuleSet): Record<string, unknown> {
-  return {
-    name: rs.name,
-    file: rs.source.file,
-    sentence: rs.sentence,
-    enable:
-      rs.enable === null ? null : { patch: rs.enable.patch, rules: rs.enable.rules.map(ruleJson) },
-    disable:
-      rs.disable === null
-        ? null
-        : { patch: rs.disable.patch, rules: rs.disable.rules.map(ruleJson) },
-    replaces:
-      rs.complete === null
-        ? null
-        : {
-            incoming: rs.complete.incoming,
-            old: rs.complete.old,
-            when: printExpr(rs.complete.when),
-          },
-    invariants: rs.invariants.map(ruleJson),
-    policies: rs.policies.map(ruleJson),
-  };
 }
 
 function ruleSetText(rs: CheckedRuleSet, detailed: boolean, width: number): string {
