@@ -31,15 +31,18 @@ describe('rules list', () => {
   it('gives the rules as JSON', async () => {
     const r = await cli('rules', 'list', 'upstream', '--format', 'json');
     const json: unknown = JSON.parse(r.out);
-    expect(json).toMatchObject([
-      {
-        name: 'upstream',
-        enable: { patch: 'new' },
-        replaces: { when: 'new.replace' },
-      },
-    ]);
-    expect(json).toHaveProperty('0.enable.rules.1.name', 'same-or-higher-version');
-    expect(json).toHaveProperty('0.enable.rules.1.errno', 'EINVAL');
+    expect(json).toMatchObject({
+      schemaVersion: 1,
+      ruleSets: [
+        {
+          name: 'upstream',
+          enable: { patch: 'new' },
+          replaces: { when: 'new.replace' },
+        },
+      ],
+    });
+    expect(json).toHaveProperty('ruleSets.0.enable.rules.1.name', 'same-or-higher-version');
+    expect(json).toHaveProperty('ruleSets.0.enable.rules.1.errno', 'EINVAL');
   });
 
   it('suggests a rule set for a typo', async () => {
@@ -63,7 +66,8 @@ describe('rules check', () => {
 
   it('reports a misspelled attribute with its location and a suggestion', async () => {
     const r = await cli('rules', 'check', 'test/fixtures/cli/typo-rule.klp');
-    expect(r.status).toBe(1);
+    // A rule file with errors is bad input, as a bad plan or catalog is.
+    expect(r.status).toBe(2);
     expect(r.err).toMatch(
       /test\/fixtures\/cli\/typo-rule\.klp:9:\d+: error\[KV2\d{3}\]: .*`replase`/,
     );

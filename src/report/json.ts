@@ -4,6 +4,9 @@
 import { formatStateId } from '../model/patch.ts';
 import type { System } from '../model/system.ts';
 
+/** The version of every JSON document's shape; raised when a field changes meaning or goes. */
+export const SCHEMA_VERSION = 1;
+
 /**
  * A state id in JSON: an integer when it is exact in a JSON number (below 2^53), otherwise the
  * `0x...` string the input format also accepts, so no id is ever rounded.

@@ -113,15 +113,25 @@ export function planTranscript(meta: PlanMeta, run: PlanRun): string {
     return lines.join('\n');
   }
   for (const s of run.steps) lines.push(...s.outcome.log);
-  lines.push('', summaryLine(meta, run));
+  lines.push('', planVerdict(meta, run));
   return lines.join('\n');
 }
 
-function summaryLine(meta: PlanMeta, run: PlanRun & { kind: 'ran' }): string {
+/** The plan's verdict in one line, naming every step that was not as expected. */
+export function planVerdict(meta: PlanMeta, run: PlanRun): string {
+  if (run.kind === 'setup-failed') {
+    return `${meta.file}: initial patch \`${run.failed.name}\` could not be loaded (${run.failed.outcome.result})`;
+  }
   const failed = run.steps.filter((s) => !s.met);
   const head = `${meta.file}: rules ${meta.rules}, transitions ${meta.transitions}, ${run.steps.length} step${run.steps.length === 1 ? '' : 's'}`;
   if (failed.length === 0) return `${head}, all as expected`;
-  return `${head}, ${failed.length} not as expected`;
+  const which = failed
+    .map(
+      (s) =>
+        `line ${s.step.source.position(s.step.span.start).line} (${formatOp(s.step.op)}: ${s.outcome.result}, expected ${s.step.expect})`,
+    )
+    .join(', ');
+  return `${head}, ${failed.length} not as expected: ${which}`;
 }
 
 /** What the solver established about a step, for its line in `check`. */
@@ -232,12 +242,25 @@ function explainViolations(
   return out;
 }
 
-/** What a successful step did to klp_patches beyond the obvious, e.g. the patches replaced. */
-function stackChange(s: StepRun): string {
+/**
+ * What a successful step did to klp_patches beyond the obvious: the patches an atomic replace
+ * removed, or the patch whose unpatching transition (a disable, or a reversed enable) this step
+ * completed.
+ */
+export function stackChange(s: StepRun): string {
   const after = new Set(s.outcome.system.klpPatches);
   const self = s.step.op.kind === 'complete' ? null : s.step.op.patch;
   const gone = s.before.klpPatches.filter((p) => !after.has(p) && p !== self);
-  return gone.length === 0 ? '' : ` (replaced ${gone.map((p) => `\`${p}\``).join(', ')})`;
+  if (gone.length === 0) return '';
+  const t = s.before.transition;
+  const unpatched =
+    t !== null && t.target === 'unpatched' && gone.includes(t.patch) ? t.patch : null;
+  const replaced = gone.filter((p) => p !== unpatched);
+  const parts = [
+    unpatched === null ? '' : `unpatched \`${unpatched}\``,
+    replaced.length === 0 ? '' : `replaced ${replaced.map((p) => `\`${p}\``).join(', ')}`,
+  ].filter((x) => x !== '');
+  return ` (${parts.join('; ')})`;
 }
 
 function stackLine(sys: System): string {
