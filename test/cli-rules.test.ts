@@ -66,7 +66,8 @@ describe('rules check', () => {
 
   it('reports a misspelled attribute with its location and a suggestion', async () => {
     const r = await cli('rules', 'check', 'test/fixtures/cli/typo-rule.klp');
-    expect(r.status).toBe(1);
+    // A rule file with errors is bad input, as a bad plan or catalog is.
+    expect(r.status).toBe(2);
     expect(r.err).toMatch(
       /test\/fixtures\/cli\/typo-rule\.klp:9:\d+: error\[KV2\d{3}\]: .*`replase`/,
     );

@@ -34,6 +34,59 @@ export function resolveRules(
   name: string,
   where: { readonly source: Source; readonly span: Span | null } | null,
 ): Resolved {
+  const r = resolveAnyRules(name, where);
+  if (r.kind === 'error') return r;
+  const wrongKind = notKernelRules(r.ruleSet, where);
+  return wrongKind === null ? r : { kind: 'error', value: null, diagnostics: [wrongKind] };
+}
+
+/**
+ * KV0002 when a rule set cannot decide what the kernel admits: it has neither `on enable` nor
+ * `on disable` rules (a policy or invariant file), so as the kernel's rules it would admit
+ * everything and every claim would be "proved".
+ *
+ * @example
+ * notKernelRules(releaseStream, null)?.message
+ * // 'rule set `release-stream` has no `on enable` or `on disable` rules: it cannot be the kernel\'s rules'
+ */
+export function notKernelRules(
+  rs: CheckedRuleSet,
+  where: { readonly source: Source; readonly span: Span | null } | null,
+): Diagnostic | null {
+  if (rs.enable !== null || rs.disable !== null) return null;
+  const has = [
+    rs.policies.length > 0
+      ? `${rs.policies.length} polic${rs.policies.length === 1 ? 'y' : 'ies'}`
+      : '',
+    rs.invariants.length > 0
+      ? `${rs.invariants.length} invariant${rs.invariants.length === 1 ? '' : 's'}`
+      : '',
+  ].filter((x) => x !== '');
+  const kind = rs.policies.length > 0 ? 'policy' : rs.invariants.length > 0 ? 'invariant' : 'empty';
+  const run =
+    kind === 'policy'
+      ? `run its policies with \`klp-verify audit catalog C --policy ${rs.name}\``
+      : kind === 'invariant'
+        ? `prove its invariants with \`klp-verify prove invariant NAME --catalog C --invariants ${rs.name}\``
+        : 'add `on enable` or `on disable` rules';
+  const at =
+    where !== null && where.span !== null
+      ? { source: where.source, span: where.span }
+      : { source: rs.source, span: rs.ast.name.span };
+  return {
+    code: 'KV0002',
+    severity: 'error',
+    message: `rule set \`${rs.name}\` has no \`on enable\` or \`on disable\` rules: it cannot be the kernel's rules`,
+    ...at,
+    help: `it is ${kind === 'empty' ? 'empty' : `a${kind === 'invariant' ? 'n' : ''} ${kind} file (${has.join(', ')})`}; give a kernel rule set with \`--rules\` (upstream, replace, block-disable, replace-set: \`klp-verify rules list\`), and ${run}`,
+  };
+}
+
+/** {@link resolveRules} without the kernel-rules check: policies and invariants load here. */
+export function resolveAnyRules(
+  name: string,
+  where: { readonly source: Source; readonly span: Span | null } | null,
+): Resolved {
   const isPath = name.includes('/') || name.endsWith('.klp');
   const target =
     isPath && where !== null && !isAbsolute(name) ? join(dirname(where.source.file), name) : name;

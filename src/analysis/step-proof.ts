@@ -146,6 +146,24 @@ export type StepProofResult =
 export interface StepProofOptions extends CheckOptions {
   /** Most ways out to compute (default 8). */
   readonly maxWaysOut?: number;
+  /**
+   * Absolute time (ms since the epoch) by which every query of the plan must end; each query
+   * gets what is left (at most `timeoutMs`), so a limit holds for the whole run.
+   */
+  readonly deadline?: number | null;
+}
+
+/** `opts` whose `timeoutMs` is, at each query, the time left before the deadline. */
+function untilDeadline(opts: StepProofOptions): StepProofOptions {
+  const { deadline } = opts;
+  if (deadline === undefined || deadline === null) return opts;
+  const cap = opts.timeoutMs;
+  return {
+    ...opts,
+    get timeoutMs() {
+      return Math.max(1, Math.min(cap, Math.floor(deadline - Date.now())));
+    },
+  };
 }
 
 /**
@@ -719,8 +737,9 @@ export async function provePlan(
   const run = runPlan(plan, kernelRules(rs));
   if (run.kind === 'setup-failed') return { run, steps: [] };
   const steps: StepProofResult[] = [];
+  const limited = untilDeadline(opts);
   for (const s of run.steps) {
-    const r = await proveStep(rs, s.before, plan.catalog, s.step.op, opts);
+    const r = await proveStep(rs, s.before, plan.catalog, s.step.op, limited);
     if (r.kind === 'proved' && (r.verdict === 'rejected') !== (s.outcome.verdict !== null)) {
       throw disagreement(
         s.step.op,

@@ -17,7 +17,7 @@ import {
   type Patch,
 } from '../model/patch.ts';
 import { Source, type Span } from '../source/source.ts';
-import { readTextFile } from './fs.ts';
+import { decodeUtf8, readTextFile } from './fs.ts';
 import {
   type Fields,
   readBool,
@@ -99,6 +99,18 @@ export function loadCatalogFile(path: string): Loaded<SourcedCatalog> {
   const text = readTextFile(path);
   if (typeof text === 'string') return parseCatalog(new Source(path, text));
   return unreadable<SourcedCatalog>(path, text.reason);
+}
+
+/**
+ * Reads a catalog from bytes (standard input), named `name` in diagnostics.
+ *
+ * @example
+ * parseCatalogBytes(new TextEncoder().encode('patches: []\n'), '<stdin>').value?.patches // []
+ */
+export function parseCatalogBytes(bytes: Uint8Array, name: string): Loaded<SourcedCatalog> {
+  const text = decodeUtf8(bytes);
+  if (typeof text === 'string') return parseCatalog(new Source(name, text));
+  return unreadable<SourcedCatalog>(name, text.reason);
 }
 
 /** What reading a catalog yields: the catalog if clean, and the names it declares anyway. */

@@ -34,6 +34,7 @@ export const INGEST_CODES = {
   KV0123: 'a plan step has no operation key',
   KV0124: 'a plan step has more than one operation key',
   KV0125: 'a patch is listed twice in `initial`',
+  KV0150: 'a plan has no steps (a catalog given where a plan is expected, or an empty `steps:`)',
 } satisfies Record<string, string>;
 
 export type IngestCode = keyof typeof INGEST_CODES;

@@ -23,6 +23,15 @@ export function readUtf8(path: string): string {
   return new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(path));
 }
 
+/** Bytes (e.g. standard input) as strict UTF-8 text (a leading BOM dropped), or why not. */
+export function decodeUtf8(bytes: Uint8Array): string | ReadFailure {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (e) {
+    return { reason: failureReason(e) };
+  }
+}
+
 /** The text of a file, or why it cannot be read. */
 export function readTextFile(
   path: string,

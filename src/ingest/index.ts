@@ -7,10 +7,17 @@ export {
   loadCatalogFile,
   type PatchDecl,
   parseCatalog,
+  parseCatalogBytes,
   type SourcedCatalog,
   type StateDecl,
   stateDecl,
 } from './catalog.ts';
 export { INGEST_CODES, type IngestCode } from './codes.ts';
-export { loadPlanFile, type Plan, type PlanStep, parsePlan } from './plan.ts';
+export {
+  loadPlanFile,
+  type Plan,
+  type PlanStep,
+  parsePlan,
+  parsePlanBytes,
+} from './plan.ts';
 export type { Loaded } from './reporter.ts';

@@ -17,7 +17,7 @@ import {
   readPatchList,
   type SourcedCatalog,
 } from './catalog.ts';
-import { readTextFile, readUtf8 } from './fs.ts';
+import { decodeUtf8, readTextFile, readUtf8 } from './fs.ts';
 import {
   type Field,
   quoted,
@@ -104,6 +104,25 @@ export function loadPlanFile(path: string): Loaded<Plan> {
 }
 
 /**
+ * Reads a plan from bytes (standard input), named `name` in diagnostics; a `catalog:` path is
+ * relative to the working directory.
+ *
+ * @example
+ * parsePlanBytes(bytes, '<stdin>').value?.steps.length
+ */
+export function parsePlanBytes(bytes: Uint8Array, name: string): Loaded<Plan> {
+  const text = decodeUtf8(bytes);
+  if (typeof text === 'string') return parsePlan(new Source(name, text));
+  return unreadable<Plan>(name, text.reason);
+}
+
+/** The part of `span` on its first line: where a whole-document problem is pointed at. */
+function firstLineOf(text: string, span: Span): Span {
+  const nl = text.indexOf('\n', span.start);
+  return { start: span.start, end: nl < 0 || nl > span.end ? span.end : nl };
+}
+
+/**
  * Reads the catalog file a plan names (`path` as written, `at` its span in the plan); null
  * when it cannot be read (reported).
  */
@@ -133,6 +152,20 @@ function readPlan(r: Reporter, readCatalogFile: CatalogFileReader): Plan | null 
   const initial = initialField === undefined ? [] : readInitial(r, initialField.value, known);
   const stepsField = field('steps');
   const steps = stepsField === undefined ? [] : readSteps(r, stepsField.value, known);
+  if (steps !== null && steps.length === 0) {
+    const looksLikeCatalog = stepsField === undefined && field('patches') !== undefined;
+    r.error(
+      'KV0150',
+      stepsField?.keySpan ?? firstLineOf(r.source.text, f.span),
+      'the plan has no steps',
+      {
+        help: looksLikeCatalog
+          ? 'this looks like a catalog, not a plan: a plan lists operations under `steps:`; ask about a catalog with `klp-verify prove`, `conflicts` or `upgrade --catalog FILE`'
+          : 'list the operations to run under `steps:`, e.g. `- insmod: <patch>`',
+      },
+    );
+    return null;
+  }
 
   if (
     rules === null ||

@@ -7,17 +7,16 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import type { Loaded } from '../source/diagnostic.ts';
 import { Source } from '../source/source.ts';
 import { didYouMean } from '../source/suggest.ts';
 import { type CheckedRuleSet, compileRuleSet } from './checker.ts';
 import { langDiagnostic } from './codes.ts';
 
-export type { Loaded } from '../source/diagnostic.ts';
-
 /** The package root: rule sets ship in `<root>/rules`. */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { PACKAGE_ROOT } from '../package-root.ts';
+export type { Loaded } from '../source/diagnostic.ts';
 
 /** Folders searched for a rule set given by name, in order. */
 export const RULE_DIRS: readonly string[] = ['rules/kernel', 'rules/policy'];

@@ -6,6 +6,9 @@ import { formatStateId } from '../model/patch.ts';
 import type { System } from '../model/system.ts';
 import type { JsonOf, system } from './schema/common.ts';
 
+/** The version of every JSON document's shape (declared with the schemas). */
+export { SCHEMA_VERSION } from './schema/common.ts';
+
 /**
  * A state id in JSON: an integer when it is exact in a JSON number (below 2^53), otherwise the
  * `0x...` string the input format also accepts, so no id is ever rounded.

@@ -16,7 +16,6 @@ import {
   type violation,
 } from './schema/common.ts';
 import type {
-  badPlanEntry,
   checkPlanDocument,
   checkPlanEntry,
   simulatePlanDocument,
@@ -201,45 +200,37 @@ export function checkJson(
 }
 
 /**
- * Several PLAN files as one document: one entry per file, in the order given (a plan entry, or
- * `{file, diagnostics}` for a plan that could not be read).
+ * Several PLAN files as one document: one entry per file, in the order given.
  *
  * @example
  * stringify(plansJson([simulateEntryJson(a, runA), simulateEntryJson(b, runB)])) // '{"schemaVersion":1,"plans":[...]}'
  */
 export function plansJson<E extends SimulatePlanEntry | CheckPlanEntry>(
-  plans: readonly (E | JsonOf<typeof badPlanEntry>)[],
-): {
-  readonly schemaVersion: typeof SCHEMA_VERSION;
-  readonly plans: readonly (E | JsonOf<typeof badPlanEntry>)[];
-} {
+  plans: readonly E[],
+): { readonly schemaVersion: typeof SCHEMA_VERSION; readonly plans: readonly E[] } {
   return { schemaVersion: SCHEMA_VERSION, plans };
 }
 
 /**
- * The whole run as one document: {@link simulateJson} without proofs, {@link checkJson}
- * (`certificate` null, for the caller to set) with them.
+ * One plan as an entry (no `schemaVersion`; src/cli/main.ts adds it to the document):
+ * {@link simulateEntryJson} without proofs, {@link checkEntryJson} with them, `certificate`
+ * null for the caller to set.
  *
- * @deprecated call {@link simulateJson} or {@link checkJson}; kept for the current CLI.
  * @example
  * planJson(meta, run, null).steps[0]?.result // 'ok'
  */
-export function planJson(
-  meta: PlanMeta,
-  run: PlanRun,
-  proofs: null,
-): JsonOf<typeof simulatePlanDocument>;
+export function planJson(meta: PlanMeta, run: PlanRun, proofs: null): SimulatePlanEntry;
 export function planJson(
   meta: PlanMeta,
   run: PlanRun,
   proofs: readonly StepProofResult[],
-): JsonOf<typeof checkPlanDocument>;
+): CheckPlanEntry;
 export function planJson(
   meta: PlanMeta,
   run: PlanRun,
   proofs: readonly StepProofResult[] | null,
-): JsonOf<typeof simulatePlanDocument> | JsonOf<typeof checkPlanDocument> {
-  return proofs === null ? simulateJson(meta, run) : checkJson(meta, run, proofs, null);
+): SimulatePlanEntry | CheckPlanEntry {
+  return proofs === null ? simulateEntryJson(meta, run) : checkEntryJson(meta, run, proofs, null);
 }
 
 /** `simulate` in text: the transcript, then one summary line. */
@@ -252,15 +243,25 @@ export function planTranscript(meta: PlanMeta, run: PlanRun): string {
     return lines.join('\n');
   }
   for (const s of run.steps) lines.push(...s.outcome.log);
-  lines.push('', summaryLine(meta, run));
+  lines.push('', planVerdict(meta, run));
   return lines.join('\n');
 }
 
-function summaryLine(meta: PlanMeta, run: PlanRun & { kind: 'ran' }): string {
+/** The plan's verdict in one line, naming every step that was not as expected. */
+export function planVerdict(meta: PlanMeta, run: PlanRun): string {
+  if (run.kind === 'setup-failed') {
+    return `${meta.file}: initial patch \`${run.failed.name}\` could not be loaded (${run.failed.outcome.result})`;
+  }
   const failed = run.steps.filter((s) => !s.met);
   const head = `${meta.file}: rules ${meta.rules}, transitions ${meta.transitions}, ${run.steps.length} step${run.steps.length === 1 ? '' : 's'}`;
   if (failed.length === 0) return `${head}, all as expected`;
-  return `${head}, ${failed.length} not as expected`;
+  const which = failed
+    .map(
+      (s) =>
+        `line ${s.step.source.position(s.step.span.start).line} (${formatOp(s.step.op)}: ${s.outcome.result}, expected ${s.step.expect})`,
+    )
+    .join(', ');
+  return `${head}, ${failed.length} not as expected: ${which}`;
 }
 
 /** What the solver established about a step, for its line in `check`. */
@@ -371,12 +372,25 @@ function explainViolations(
   return out;
 }
 
-/** What a successful step did to klp_patches beyond the obvious, e.g. the patches replaced. */
-function stackChange(s: StepRun): string {
+/**
+ * What a successful step did to klp_patches beyond the obvious: the patches an atomic replace
+ * removed, or the patch whose unpatching transition (a disable, or a reversed enable) this step
+ * completed.
+ */
+export function stackChange(s: StepRun): string {
   const after = new Set(s.outcome.system.klpPatches);
   const self = s.step.op.kind === 'complete' ? null : s.step.op.patch;
   const gone = s.before.klpPatches.filter((p) => !after.has(p) && p !== self);
-  return gone.length === 0 ? '' : ` (replaced ${gone.map((p) => `\`${p}\``).join(', ')})`;
+  if (gone.length === 0) return '';
+  const t = s.before.transition;
+  const unpatched =
+    t !== null && t.target === 'unpatched' && gone.includes(t.patch) ? t.patch : null;
+  const replaced = gone.filter((p) => p !== unpatched);
+  const parts = [
+    unpatched === null ? '' : `unpatched \`${unpatched}\``,
+    replaced.length === 0 ? '' : `replaced ${replaced.map((p) => `\`${p}\``).join(', ')}`,
+  ].filter((x) => x !== '');
+  return ` (${parts.join('; ')})`;
 }
 
 function stackLine(sys: System): string {

@@ -5,8 +5,6 @@
  */
 import type { CheckedRule, CheckedRuleSet } from '../lang/checker.ts';
 import { printBinder, printExpr } from '../lang/printer.ts';
-import type { Diagnostic } from '../source/diagnostic.ts';
-import { diagnosticsJson } from './diagnostics.ts';
 import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
 import type {
   ruleSetEntry,
@@ -70,32 +68,12 @@ export function rulesListJson(sets: readonly CheckedRuleSet[]): JsonOf<typeof ru
 }
 
 /**
- * One file of `rules check`: whether it has no errors, the name of the rule set it defines
- * (null when it has errors), and every diagnostic.
+ * `rules check FILE... --format json` when every file is free of errors: `{schemaVersion,
+ * files}`, one entry per file with the rule set it defines, its number of rules and of
+ * warnings (the warnings themselves are the document's `diagnostics`).
  *
  * @example
- * rulesCheckEntryJson('a.klp', loadRuleSet('a.klp')).ok // true
- */
-export function rulesCheckEntryJson(
-  file: string,
-  loaded: {
-    readonly value: CheckedRuleSet | null;
-    readonly diagnostics: readonly Diagnostic[];
-  },
-): JsonOf<typeof rulesCheckEntry> {
-  return {
-    file,
-    ok: loaded.value !== null,
-    ruleSet: loaded.value === null ? null : loaded.value.name,
-    diagnostics: diagnosticsJson(loaded.diagnostics),
-  };
-}
-
-/**
- * `rules check FILE... --format json`: `{schemaVersion, files}`, one entry per file.
- *
- * @example
- * stringify(rulesCheckJson([entry])) // '{"schemaVersion":1,"files":[{"file":"a.klp","ok":true,...}]}'
+ * stringify(rulesCheckJson([{ file: 'a.klp', ruleSet: 'a', rules: 2, warnings: 0 }])) // '{"schemaVersion":1,"files":[...]}'
  */
 export function rulesCheckJson(
   files: readonly JsonOf<typeof rulesCheckEntry>[],

@@ -58,9 +58,9 @@ export function diagnosticJson(d: Diagnostic): Record<string, unknown> {
     message: d.message,
     file: d.source.file,
     line: start.line,
-    col: start.col,
+    column: start.col,
     endLine: end.line,
-    endCol: end.col,
+    endColumn: end.col,
     text: d.source.text.slice(d.span.start, d.span.end),
     ...(d.help === undefined ? {} : { help: d.help }),
   };

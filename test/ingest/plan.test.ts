@@ -121,16 +121,23 @@ describe('a plan with inline patches', () => {
     ]);
   });
 
-  it('may have no steps', () => {
-    const { value } = parsePlan(new Source('p.yaml', 'patches: []\n'));
-    expect(value?.steps).toEqual([]);
-    expect(parsePlan(new Source('p.yaml', 'patches: []\nsteps: []\n')).value?.steps).toEqual([]);
+  it('must have steps: a catalog given as a plan is bad input (KV0150)', () => {
+    const catalogOnly = parsePlan(new Source('p.yaml', 'patches: []\n'));
+    expect(catalogOnly.value).toBeNull();
+    expect(catalogOnly.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['KV0150', 'the plan has no steps'],
+    ]);
+    expect(catalogOnly.diagnostics[0]?.help).toMatch(/looks like a catalog/);
+    const empty = parsePlan(new Source('p.yaml', 'patches: []\nsteps: []\n'));
+    expect(empty.value).toBeNull();
+    expect(empty.diagnostics[0]?.help).toMatch(/list the operations/);
   });
 });
 
 describe('the catalog file reader', () => {
   const catalog = 'patches:\n  - name: a\n';
-  const plan = (path: string) => new Source('plans/nightly.yaml', `catalog: ${path}\nsteps: []\n`);
+  const plan = (path: string) =>
+    new Source('plans/nightly.yaml', `catalog: ${path}\nsteps:\n  - insmod: a\n`);
 
   it('gets paths relative to the plan directory, and absolute paths unchanged', () => {
     const asked: string[] = [];

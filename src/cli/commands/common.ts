@@ -1,42 +1,24 @@
 /**
- * What every command shares: the command type, common options, diagnostics output.
+ * What the commands share: their options, reading the catalog and the rule set named on the
+ * command line (`-` is standard input), and writing certificate files.
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveRules } from '../../analysis/rulesets.ts';
-import { loadCatalogFile, type SourcedCatalog } from '../../ingest/index.ts';
+import { loadCatalogFile, parseCatalogBytes, type SourcedCatalog } from '../../ingest/index.ts';
 import type { CheckedRuleSet } from '../../lang/checker.ts';
 import type { Catalog } from '../../model/catalog.ts';
-import { stringify } from '../../report/json.ts';
-import {
-  type Diagnostic,
-  diagnosticJson,
-  renderDiagnostic,
-  sortDiagnostics,
-} from '../../source/diagnostic.ts';
 import { didYouMean } from '../../source/suggest.ts';
-import type { OptionSpec, Parsed } from '../args.ts';
+import type { OptionSpec } from '../args.ts';
+import type { RunContext } from '../command.ts';
 import { UsageError } from '../exit.ts';
-import type { Io } from '../io.ts';
 
-export interface Command {
-  readonly name: string;
-  readonly summary: string;
-  readonly help: () => string;
-  /** Returns the exit status; throws UsageError for bad arguments. */
-  readonly run: (args: readonly string[], io: Io) => Promise<number>;
-}
+/** Text and JSON: the formats of most commands. */
+export const TEXT_JSON: readonly string[] = ['text', 'json'];
 
-export const FORMAT_OPTION: OptionSpec = {
-  name: 'format',
-  short: 'f',
-  kind: 'value',
-  metavar: 'FORMAT',
-  choices: ['text', 'json'],
-  default: 'text',
-  description: 'output format: text for people, json for scripts',
-};
+/** What `-` is called in messages. */
+export const STDIN_NAME = '<stdin>';
 
 export const RULES_OPTION: OptionSpec = {
   name: 'rules',
@@ -47,29 +29,6 @@ export const RULES_OPTION: OptionSpec = {
     "rule set by name (`klp-verify rules list`) or rule file path; overrides the plan's `rules:`",
 };
 
-/** Diagnostics go to stderr: rendered with code frames, or as one JSON object per file. */
-export function printDiagnostics(
-  io: Io,
-  diags: readonly Diagnostic[],
-  format: string,
-  file: string,
-): void {
-  if (diags.length === 0) return;
-  const sorted = sortDiagnostics(diags);
-  if (format === 'json') {
-    io.err(stringify({ file, diagnostics: sorted.map(diagnosticJson) }));
-    return;
-  }
-  io.err(sorted.map(renderDiagnostic).join('\n\n'));
-  const errors = sorted.filter((d) => d.severity === 'error').length;
-  const warnings = sorted.length - errors;
-  const parts = [
-    errors > 0 ? `${errors} error${errors === 1 ? '' : 's'}` : '',
-    warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : '',
-  ].filter((p) => p !== '');
-  io.err(`${file}: ${parts.join(', ')}`);
-}
-
 // ---------- what the commands over a catalog share (prove, conflicts, synth, upgrade, diff-rules)
 
 export const CATALOG_OPTION: OptionSpec = {
@@ -77,7 +36,8 @@ export const CATALOG_OPTION: OptionSpec = {
   short: 'c',
   kind: 'value',
   metavar: 'FILE',
-  description: 'the catalog of patches (YAML or JSON), as `check` reads it',
+  description:
+    'the catalog of patches (YAML or JSON; `-` reads standard input), as `check` reads it',
 };
 
 export const KERNEL_RULES_OPTION: OptionSpec = {
@@ -106,31 +66,6 @@ export const MODE_OPTION: OptionSpec = {
     'auto: only steady configurations count; manual: configurations with a pending transition count too',
 };
 
-/** `--timeout SECONDS` with the command's default. */
-export function timeoutOption(defaultMs: number, description: string): OptionSpec {
-  return {
-    name: 'timeout',
-    short: 't',
-    kind: 'value',
-    metavar: 'SECONDS',
-    default: String(defaultMs / 1000),
-    description,
-  };
-}
-
-/** `--timeout` in milliseconds; a usage error unless it is a positive number of seconds. */
-export function timeoutMs(parsed: Parsed, defaultMs: number): number {
-  const text = parsed.values.get('timeout');
-  const seconds = text === undefined ? defaultMs / 1000 : Number(text);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new UsageError(
-      `\`${text}\` is not a valid value for \`--timeout\``,
-      'give a positive number of seconds',
-    );
-  }
-  return Math.round(seconds * 1000);
-}
-
 /** `--initial a,b` and the like: the names, bottom to top. */
 export function patchList(text: string | undefined): string[] {
   return (text ?? '')
@@ -151,27 +86,43 @@ export function requirePatch(cat: Catalog, name: string, what: string): void {
   );
 }
 
+/** No positional arguments beyond those a command takes. */
+export function noExtraArguments(extra: readonly string[], usage: string, hint?: string): void {
+  const [first] = extra;
+  if (first !== undefined) {
+    throw new UsageError(`unexpected argument \`${first}\``, hint ?? `usage: ${usage}`);
+  }
+}
+
 /**
- * Reads `--catalog FILE` (required); prints its diagnostics. Null when it has errors.
+ * Reads `--catalog FILE` (required; `-` reads standard input) and reports its diagnostics.
+ * Null when it has errors.
  */
-export function loadCatalogOption(
-  parsed: Parsed,
-  io: Io,
-  format: string,
+export async function loadCatalogOption(
+  ctx: RunContext,
   usage: string,
-): SourcedCatalog | null {
-  const file = parsed.values.get('catalog');
+): Promise<SourcedCatalog | null> {
+  const file = ctx.args.values.get('catalog');
   if (file === undefined) throw new UsageError('missing `--catalog FILE`', `usage: ${usage}`);
-  const loaded = loadCatalogFile(file);
-  printDiagnostics(io, loaded.diagnostics, format, file);
+  const loaded =
+    file === '-' ? parseCatalogBytes(await ctx.stdin(), STDIN_NAME) : loadCatalogFile(file);
+  ctx.report(loaded.diagnostics, file === '-' ? STDIN_NAME : file);
   return loaded.value;
 }
 
-/** Resolves a rule set named on the command line; prints its diagnostics. Null on errors. */
-export function loadRulesOption(name: string, io: Io, format: string): CheckedRuleSet | null {
+/**
+ * Resolves a rule set named on the command line as the kernel's rules and reports its
+ * diagnostics (a policy or invariant file is KV0002). Null on errors.
+ */
+export function loadRulesOption(name: string, ctx: RunContext): CheckedRuleSet | null {
   const rules = resolveRules(name, null);
-  printDiagnostics(io, rules.diagnostics, format, name);
+  ctx.report(rules.diagnostics, name);
   return rules.kind === 'ok' ? rules.ruleSet : null;
+}
+
+/** The `--rules` value (default upstream) as the kernel's rules; null on errors (reported). */
+export function kernelRulesOption(ctx: RunContext): CheckedRuleSet | null {
+  return loadRulesOption(ctx.args.values.get('rules') ?? 'upstream', ctx);
 }
 
 /**

@@ -11,17 +11,16 @@ import {
   findConflicts,
 } from '../../query/conflicts.ts';
 import { conflictsJson, conflictsText, conflictVerdict } from '../../query/conflicts-report.ts';
-import { stringify } from '../../report/json.ts';
-import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
+import type { OptionSpec } from '../args.ts';
+import { badInput, type CommandSpec, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
-  type Command,
-  FORMAT_OPTION,
   KERNEL_RULES_OPTION,
   loadCatalogOption,
   loadRulesOption,
-  timeoutMs,
+  STDIN_NAME,
+  TEXT_JSON,
 } from './common.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -35,18 +34,9 @@ const OPTIONS: readonly OptionSpec[] = [
     default: String(DEFAULT_LIMIT),
     description: 'stop after N conflicts',
   },
-  {
-    name: 'timeout',
-    short: 't',
-    kind: 'value',
-    metavar: 'SECONDS',
-    default: String(DEFAULT_TIMEOUT_MS / 1000),
-    description: 'stop after this long with `unknown`, saying what was established',
-  },
-  FORMAT_OPTION,
 ];
 
-const HELP: HelpSpec = {
+const HELP = {
   usage:
     'klp-verify conflicts --catalog FILE [--rules NAME|FILE] [--limit N] [--timeout SECONDS] [--format text|json]',
   summary:
@@ -75,16 +65,12 @@ const HELP: HelpSpec = {
       what: 'every ordered pair under the replace-set proposal, for scripts',
     },
   ],
-  exitCodes: [
-    { code: EXIT.ok, meaning: 'no conflicts: every set of the catalog loads in some order' },
-    { code: EXIT.findings, meaning: 'conflicts found; every conflict of the catalog is listed' },
-    { code: EXIT.badInput, meaning: 'bad input: catalog, rule set or arguments' },
-    {
-      code: EXIT.unknown,
-      meaning:
-        'stopped before every conflict was found (--limit or --timeout reached, or the solver gave up); the output says what was established',
-    },
-  ],
+  exits: {
+    ok: 'no conflicts: every set of the catalog loads in some order',
+    findings: 'conflicts found; every conflict of the catalog is listed',
+    unknown:
+      'stopped before every conflict was found (--limit or --timeout reached, or the solver gave up); the output says what was established',
+  },
 };
 
 function positiveNumber(text: string, option: string, integer: boolean): number {
@@ -98,16 +84,14 @@ function positiveNumber(text: string, option: string, integer: boolean): number 
   return n;
 }
 
-export const conflictsCommand: Command = {
+export const conflictsCommand: CommandSpec = {
+  ...HELP,
   name: 'conflicts',
-  summary: HELP.summary,
-  help: () => renderHelp(HELP),
-  run: async (args, io) => {
-    const parsed = parseArgs(args, OPTIONS);
-    if (parsed.flags.has('help')) {
-      io.out(renderHelp(HELP));
-      return EXIT.ok;
-    }
+  formats: TEXT_JSON,
+  timeoutSeconds: DEFAULT_TIMEOUT_MS / 1000,
+  run: async (ctx) => {
+    const parsed = ctx.args;
+    const io = ctx.io;
     const [extra] = parsed.positionals;
     const catalogFile = parsed.values.get('catalog');
     if (extra !== undefined) {
@@ -120,17 +104,16 @@ export const conflictsCommand: Command = {
     }
     if (catalogFile === undefined)
       throw new UsageError('missing `--catalog FILE`', `usage: ${HELP.usage}`);
-    const format = parsed.values.get('format') ?? 'text';
     const limit = positiveNumber(
       parsed.values.get('limit') ?? String(DEFAULT_LIMIT),
       'limit',
       true,
     );
-    const ms = timeoutMs(parsed, DEFAULT_TIMEOUT_MS);
-    const cat = loadCatalogOption(parsed, io, format, HELP.usage);
-    if (cat === null) return EXIT.badInput;
-    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', io, format);
-    if (ruleSet === null) return EXIT.badInput;
+    const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const cat = await loadCatalogOption(ctx, HELP.usage);
+    if (cat === null) return badInput;
+    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', ctx);
+    if (ruleSet === null) return badInput;
 
     const report = await findConflicts(cat, conflictRules(ruleSet), {
       limit,
@@ -138,13 +121,26 @@ export const conflictsCommand: Command = {
       progress: io.progress,
     });
     io.progress('');
-    const meta = { file: catalogFile };
-    io.out(
-      format === 'json'
-        ? stringify(conflictsJson(meta, report))
-        : conflictsText(meta, report, io.columns),
+    const meta = { file: catalogFile === '-' ? STDIN_NAME : catalogFile };
+    const verdict = conflictVerdict(report);
+    const status =
+      report.status.kind !== 'complete'
+        ? EXIT.unknown
+        : verdict === 'conflicts'
+          ? EXIT.findings
+          : EXIT.ok;
+    const n = report.conflicts.length;
+    const line =
+      status === EXIT.unknown
+        ? `unknown: ${n} conflict${n === 1 ? '' : 's'} found in ${meta.file} before the search stopped`
+        : n === 0
+          ? `no conflicts in ${meta.file}: every set of patches loads in some order`
+          : `${n} conflict${n === 1 ? '' : 's'} in ${meta.file}`;
+    return result(
+      status,
+      line,
+      () => conflictsText(meta, report, io.columns),
+      () => conflictsJson(meta, report),
     );
-    if (report.status.kind !== 'complete') return EXIT.unknown;
-    return conflictVerdict(report) === 'conflicts' ? EXIT.findings : EXIT.ok;
   },
 };

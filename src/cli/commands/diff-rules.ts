@@ -7,19 +7,16 @@ import { join } from 'node:path';
 import { DEFAULT_TIMEOUT_MS } from '../../prove/index.ts';
 import { type DiffRulesResult, diffRules } from '../../query/diff-rules.ts';
 import { diffRulesJson, diffRulesText } from '../../query/diff-rules-report.ts';
-import { stringify } from '../../report/json.ts';
-import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
+import type { OptionSpec } from '../args.ts';
+import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
-  type Command,
-  FORMAT_OPTION,
   loadCatalogOption,
   loadRulesOption,
   patchList,
   requirePatch,
-  timeoutMs,
-  timeoutOption,
+  TEXT_JSON,
   writeFiles,
 } from './common.ts';
 
@@ -40,10 +37,6 @@ const OPTIONS: readonly OptionSpec[] = [
     description:
       'auto: every transition completes at once; manual: `complete` and `force` are operations',
   },
-  timeoutOption(
-    DEFAULT_TIMEOUT_MS,
-    'give up with `unknown` after this long, saying what was established',
-  ),
   {
     name: 'certificate',
     kind: 'value',
@@ -51,10 +44,9 @@ const OPTIONS: readonly OptionSpec[] = [
     description:
       'write the SMT-LIB queries of each proof there (DIR/left-only/, DIR/right-only/), each expected unsat',
   },
-  FORMAT_OPTION,
 ];
 
-const HELP: HelpSpec = {
+const HELP = {
   usage: 'klp-verify diff-rules R1 R2 --catalog FILE [options]',
   summary:
     'The shortest scenario one rule set admits and the other rejects on a catalog, or a proof that they agree.',
@@ -73,39 +65,35 @@ const HELP: HelpSpec = {
       what: "what in a vendor's stream breaks if the replace-set proposal lands?",
     },
   ],
-  exitCodes: [
-    { code: EXIT.ok, meaning: 'agree: proved in both directions' },
-    { code: EXIT.findings, meaning: 'differ: a scenario is shown' },
-    { code: EXIT.badInput, meaning: 'bad input: catalog, rule sets, stack, or arguments' },
-    { code: EXIT.unknown, meaning: 'unknown: the time limit ran out' },
-  ],
+  exits: {
+    ok: 'agree: proved in both directions',
+    findings: 'differ: a scenario is shown',
+    unknown: 'unknown: the time limit ran out',
+  },
 };
 
-export const diffRulesCommand: Command = {
+export const diffRulesCommand: CommandSpec = {
+  ...HELP,
   name: 'diff-rules',
-  summary: HELP.summary,
-  help: () => renderHelp(HELP),
-  run: async (args, io) => {
-    const parsed = parseArgs(args, OPTIONS);
-    if (parsed.flags.has('help')) {
-      io.out(renderHelp(HELP));
-      return EXIT.ok;
-    }
+  formats: TEXT_JSON,
+  timeoutSeconds: DEFAULT_TIMEOUT_MS / 1000,
+  run: async (ctx) => {
+    const parsed = ctx.args;
+    const io = ctx.io;
     const [r1, r2, extra] = parsed.positionals;
     if (r1 === undefined || r2 === undefined)
       throw new UsageError('missing rule sets R1 R2', `usage: ${HELP.usage}`);
     if (extra !== undefined) throw new UsageError(`unexpected argument \`${extra}\``);
-    const format = parsed.values.get('format') ?? 'text';
-    const ms = timeoutMs(parsed, DEFAULT_TIMEOUT_MS);
-    const cat = loadCatalogOption(parsed, io, format, HELP.usage);
-    if (cat === null) return EXIT.badInput;
-    const left = loadRulesOption(r1, io, format);
-    if (left === null) return EXIT.badInput;
-    const right = loadRulesOption(r2, io, format);
-    if (right === null) return EXIT.badInput;
+    const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const cat = await loadCatalogOption(ctx, HELP.usage);
+    if (cat === null) return badInput;
+    const left = loadRulesOption(r1, ctx);
+    if (left === null) return badInput;
+    const right = loadRulesOption(r2, ctx);
+    if (right === null) return badInput;
     const initial = patchList(parsed.values.get('initial'));
     for (const name of initial) requirePatch(cat, name, '--initial');
-    const result = await diffRules({
+    const outcome = await diffRules({
       catalog: cat,
       left,
       right,
@@ -115,25 +103,14 @@ export const diffRulesCommand: Command = {
       progress: io.progress,
     });
     io.progress('');
-    if (result.verdict === 'error') {
-      io.err(`klp-verify: ${result.summary}`);
-      return EXIT.badInput;
-    }
+    if (outcome.verdict === 'error') throw new UsageError(outcome.summary);
     const dir = parsed.values.get('certificate');
-    if (dir !== undefined) writeCertificates(dir, result);
-    io.out(
-      format === 'json' ? stringify(diffRulesJson(result)) : diffRulesText(result, io.columns),
-    );
-    switch (result.verdict) {
-      case 'agree':
-        return EXIT.ok;
-      case 'differ':
-        return EXIT.findings;
-      case 'unknown':
-        return EXIT.unknown;
-      default:
-        return EXIT.internal;
-    }
+    if (dir !== undefined) writeCertificates(dir, outcome);
+    const r = outcome;
+    const status =
+      r.verdict === 'agree' ? EXIT.ok : r.verdict === 'differ' ? EXIT.findings : EXIT.unknown;
+    const text = () => diffRulesText(r, io.columns);
+    return result(status, firstLine(text()), text, () => diffRulesJson(r));
   },
 };
 

@@ -7,20 +7,19 @@ import { basename, join } from 'node:path';
 import { resolveRules } from '../../analysis/rulesets.ts';
 import { type PlanRun, runPlan } from '../../analysis/run-plan.ts';
 import { certificateFiles, provePlan, type StepProofResult } from '../../analysis/step-proof.ts';
-import { loadPlanFile } from '../../ingest/index.ts';
-import { stringify } from '../../report/json.ts';
-import { planCheckText, planJson, planTranscript } from '../../report/plan.ts';
+import { loadPlanFile, type Plan, parsePlanBytes } from '../../ingest/index.ts';
+import { planCheckText, planJson, planTranscript, planVerdict } from '../../report/plan.ts';
 import { type Diagnostic, hasErrors } from '../../source/diagnostic.ts';
-import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
-import { EXIT, UsageError } from '../exit.ts';
-import type { Io } from '../io.ts';
+import type { OptionSpec } from '../args.ts';
 import {
-  type Command,
-  FORMAT_OPTION,
-  printDiagnostics,
-  RULES_OPTION,
-  writeFiles,
-} from './common.ts';
+  badInput,
+  type CommandSpec,
+  type JsonDocument,
+  type RunContext,
+  result,
+} from '../command.ts';
+import { EXIT, UsageError } from '../exit.ts';
+import { RULES_OPTION, STDIN_NAME, TEXT_JSON, writeFiles } from './common.ts';
 
 const TRANSITIONS_OPTION: OptionSpec = {
   name: 'transitions',
@@ -31,18 +30,10 @@ const TRANSITIONS_OPTION: OptionSpec = {
     "override the plan's `transitions:`: auto completes every transition at once, manual leaves it pending until `complete` or `force`",
 };
 
-const OPTIONS = [RULES_OPTION, TRANSITIONS_OPTION, FORMAT_OPTION];
+const OPTIONS = [RULES_OPTION, TRANSITIONS_OPTION];
 
 const CHECK_OPTIONS: readonly OptionSpec[] = [
   ...OPTIONS,
-  {
-    name: 'timeout',
-    short: 't',
-    kind: 'value',
-    metavar: 'SECONDS',
-    default: '10',
-    description: 'limit for each solver query; a step whose proof runs out is reported unknown',
-  },
   {
     name: 'certificate',
     kind: 'value',
@@ -52,74 +43,70 @@ const CHECK_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-const EXIT_CODES = [
-  { code: EXIT.ok, meaning: 'every step of every plan did what it expects' },
-  {
-    code: EXIT.findings,
-    meaning: 'some step did not (e.g. an insmod the plan expects to succeed was rejected)',
-  },
-  {
-    code: EXIT.badInput,
-    meaning: 'bad input: a plan, catalog or rule set is invalid, or bad arguments',
-  },
-];
-
-function planCommand(kind: 'simulate' | 'check', help: HelpSpec): Command {
-  return {
-    name: kind,
-    summary: help.summary,
-    help: () => renderHelp(help),
-    run: async (args, io) => {
-      const parsed = parseArgs(args, kind === 'check' ? CHECK_OPTIONS : OPTIONS);
-      if (parsed.flags.has('help')) {
-        io.out(renderHelp(help));
-        return EXIT.ok;
-      }
-      if (parsed.positionals.length === 0)
-        throw new UsageError('missing PLAN', `usage: ${help.usage}`);
-      const format = parsed.values.get('format') ?? 'text';
-      let status: number = EXIT.ok;
-      const texts: string[] = [];
-      const timeout = Number(parsed.values.get('timeout') ?? '10');
-      if (!(timeout > 0)) {
-        throw new UsageError('`--timeout` must be a positive number of seconds');
-      }
-      const settings: Settings = {
-        rules: parsed.values.get('rules'),
-        transitions: parsed.values.get('transitions'),
-        format,
-        timeoutMs: timeout * 1000,
-        certificate: parsed.values.get('certificate') ?? null,
-      };
-      for (const file of parsed.positionals) {
-        const one = await runOne(kind, file, settings, io);
-        status = Math.max(status, one.status);
-        if (one.text !== null) texts.push(one.text);
-      }
-      if (texts.length > 0) io.out(texts.join(format === 'json' ? '\n' : '\n\n'));
-      return status;
-    },
-  };
-}
-
 interface Settings {
   readonly rules: string | undefined;
   readonly transitions: string | undefined;
-  readonly format: string;
-  readonly timeoutMs: number;
   readonly certificate: string | null;
+}
+
+/** One plan's result: its document, its text and its status; null when it was bad input. */
+interface PlanResult {
+  readonly status: 0 | 1 | 3;
+  readonly verdict: string;
+  readonly text: () => string;
+  readonly json: () => JsonDocument;
+}
+
+function planSpec(
+  kind: 'simulate' | 'check',
+  help: Omit<CommandSpec, 'run' | 'name' | 'formats' | 'exits'>,
+): CommandSpec {
+  return {
+    ...help,
+    name: kind,
+    formats: TEXT_JSON,
+    exits: EXITS,
+    ...(kind === 'check' ? { timeoutSeconds: 60 } : {}),
+    run: async (ctx) => {
+      if (ctx.args.positionals.length === 0)
+        throw new UsageError('missing PLAN', `usage: ${help.usage}`);
+      const settings: Settings = {
+        rules: ctx.args.values.get('rules'),
+        transitions: ctx.args.values.get('transitions'),
+        certificate: ctx.args.values.get('certificate') ?? null,
+      };
+      const results: PlanResult[] = [];
+      let bad = false;
+      for (const file of ctx.args.positionals) {
+        const one = await runOne(kind, file, settings, ctx);
+        if (one === null) bad = true;
+        else results.push(one);
+      }
+      if (bad) return badInput;
+      const status = Math.max(...results.map((r) => r.status));
+      const single = results.length === 1 ? results[0] : undefined;
+      if (single !== undefined)
+        return result(single.status, single.verdict, single.text, single.json);
+      return result(
+        status === 0 || status === 1 || status === 3 ? status : 1,
+        results.map((r) => r.verdict).join('\n'),
+        () => results.map((r) => r.text()).join('\n\n'),
+        () => ({ plans: results.map((r) => r.json()) }),
+      );
+    },
+  };
 }
 
 async function runOne(
   kind: 'simulate' | 'check',
   file: string,
   settings: Settings,
-  io: Io,
-): Promise<{ status: number; text: string | null }> {
-  const { format } = settings;
+  ctx: RunContext,
+): Promise<PlanResult | null> {
   const rulesOverride = settings.rules;
   const transitionsOverride = settings.transitions;
-  const loaded = loadPlanFile(file);
+  const name = file === '-' ? STDIN_NAME : file;
+  const loaded = file === '-' ? parsePlanBytes(await ctx.stdin(), name) : loadPlanFile(file);
   const diags: Diagnostic[] = [...loaded.diagnostics];
   const plan = loaded.value;
   const resolved =
@@ -129,13 +116,11 @@ async function runOne(
           rulesOverride ?? plan.rules.value,
           rulesOverride === undefined ? { source: plan.source, span: plan.rules.span } : null,
         );
-  if (resolved !== null && resolved.kind === 'error') diags.push(...resolved.diagnostics);
-  if (resolved !== null && resolved.kind === 'ok') diags.push(...resolved.diagnostics);
+  if (resolved !== null) diags.push(...resolved.diagnostics);
   if (plan === null || resolved === null || resolved.kind === 'error' || hasErrors(diags)) {
-    printDiagnostics(io, diags, format, file);
-    return { status: EXIT.badInput, text: null };
+    ctx.report(diags, name);
+    return null;
   }
-  printDiagnostics(io, diags, format, file); // warnings only
   const transitions =
     transitionsOverride === 'manual' || transitionsOverride === 'auto'
       ? transitionsOverride
@@ -146,33 +131,64 @@ async function runOne(
     initial: plan.initial.map((i) => i.name),
     steps: plan.steps,
   };
-  const meta = { file, rules: resolved.rules.name, transitions };
+  const meta = { file: name, rules: resolved.rules.name, transitions };
   if (kind === 'simulate') {
     const run = runPlan(input, resolved.rules);
-    const status = planStatus(run, []);
-    if (format === 'json') return { status, text: stringify(planJson(meta, run, null)) };
-    return { status, text: planTranscript(meta, run) };
+    if (run.kind === 'setup-failed') {
+      ctx.report([...diags, setupFailed(plan, run)], name);
+      return null;
+    }
+    ctx.report(diags, name); // warnings only
+    return {
+      status: planStatus(run, []),
+      verdict: planVerdict(meta, run),
+      text: () => planTranscript(meta, run),
+      json: () => planJson(meta, run, null),
+    };
   }
-  io.progress(`${file}: proving ${plan.steps.length} steps with the solver`);
+  ctx.io.progress(`${name}: proving ${plan.steps.length} steps with the solver`);
   // provePlan runs the plan on the simulator and proves each step's verdict; it throws
   // (internal error, exit 4) if the solver and the evaluator ever disagree.
   const { run, steps: proofs } = await provePlan(resolved.ruleSet, input, {
-    timeoutMs: settings.timeoutMs,
+    timeoutMs: Math.max(1, (ctx.deadline ?? Date.now() + 60_000) - Date.now()),
+    deadline: ctx.deadline,
   });
-  io.progress('');
-  if (settings.certificate !== null) writeCertificate(settings.certificate, file, proofs);
-  const status = planStatus(run, proofs);
-  if (format === 'json') {
-    const json = { ...planJson(meta, run, proofs), certificate: settings.certificate };
-    return { status, text: stringify(json) };
+  ctx.io.progress('');
+  if (run.kind === 'setup-failed') {
+    ctx.report([...diags, setupFailed(plan, run)], name);
+    return null;
   }
-  return { status, text: planCheckText(meta, run, proofs, io.columns) };
+  ctx.report(diags, name); // warnings only
+  if (settings.certificate !== null) writeCertificate(settings.certificate, name, proofs);
+  return {
+    status: planStatus(run, proofs),
+    verdict: planVerdict(meta, run),
+    text: () => planCheckText(meta, run, proofs, ctx.io.columns),
+    json: () => ({ ...planJson(meta, run, proofs), certificate: settings.certificate }),
+  };
 }
 
-/** Findings first, then unknown proofs; a plan whose initial stack fails is bad input. */
-function planStatus(run: PlanRun, proofs: readonly StepProofResult[]): number {
-  if (run.kind === 'setup-failed') return EXIT.badInput;
-  if (!run.ok) return EXIT.findings;
+/** KV0151 at the `initial` entry the kernel refused. */
+function setupFailed(plan: Plan, run: PlanRun & { kind: 'setup-failed' }): Diagnostic {
+  const entry = plan.initial[run.failed.index];
+  const o = run.failed.outcome;
+  const why =
+    o.verdict !== null && !o.verdict.ok
+      ? o.verdict.violations.map((v) => `${v.rule}: ${v.message}`).join('; ')
+      : undefined;
+  return {
+    code: 'KV0003',
+    severity: 'error',
+    message: `initial patch \`${run.failed.name}\` cannot be loaded on the patches before it (${o.result})`,
+    source: plan.source,
+    span: entry?.span ?? { start: 0, end: 0 },
+    help: why ?? 'the initial stack is loaded bottom to top with insmod; reorder or remove it',
+  };
+}
+
+/** Findings first, then unknown proofs. */
+function planStatus(run: PlanRun, proofs: readonly StepProofResult[]): 0 | 1 | 3 {
+  if (run.kind === 'setup-failed' || !run.ok) return EXIT.findings;
   return proofs.some((p) => p.kind === 'unknown') ? EXIT.unknown : EXIT.ok;
 }
 
@@ -185,7 +201,13 @@ function writeCertificate(dir: string, planFile: string, proofs: readonly StepPr
   );
 }
 
-export const simulateCommand = planCommand('simulate', {
+const EXITS = {
+  ok: 'every step of every plan did what it expects',
+  findings: 'some step did not (e.g. an insmod the plan expects to succeed was rejected)',
+  unknown: '(check) a proof ran out of time; the steps proved are shown',
+};
+
+export const simulateCommand: CommandSpec = planSpec('simulate', {
   usage:
     'klp-verify simulate PLAN... [--rules NAME|FILE] [--transitions auto|manual] [--format text|json]',
   summary:
@@ -196,7 +218,7 @@ export const simulateCommand = planCommand('simulate', {
     'klp_patches order, one transition at a time, reversal, atomic replace, module references and',
     "forced modules, and the errno of every operation in the kernel's own order of checks.",
     'Kernel lines start with `livepatch: `, including the pr_debug ones; command lines with `% `.',
-    'With --format json, prints one object per plan: {rules, ok, steps, final, log}.',
+    'With --format json, prints one document: for one plan {file, rules, ok, steps, final, log};\nfor several, {plans: [...]} with one such entry per plan.',
   ].join('\n'),
   options: OPTIONS,
   examples: [
@@ -209,10 +231,9 @@ export const simulateCommand = planCommand('simulate', {
       what: 'where the system ends up when transitions stay pending',
     },
   ],
-  exitCodes: EXIT_CODES,
 });
 
-export const checkCommand = planCommand('check', {
+export const checkCommand: CommandSpec = planSpec('check', {
   usage:
     'klp-verify check PLAN... [--rules NAME|FILE] [--transitions auto|manual] [--timeout SECONDS] [--certificate DIR] [--format text|json]',
   summary:
@@ -238,5 +259,4 @@ export const checkCommand = planCommand('check', {
       what: 'the reasons as data, for scripts',
     },
   ],
-  exitCodes: EXIT_CODES,
 });

@@ -16,22 +16,19 @@ import { proveJson, proveText } from '../../prove/report.ts';
 import { stringify } from '../../report/json.ts';
 import { hasErrors } from '../../source/diagnostic.ts';
 import { didYouMean } from '../../source/suggest.ts';
-import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
+import type { OptionSpec } from '../args.ts';
+import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
-  type Command,
-  FORMAT_OPTION,
   INITIAL_OPTION,
   KERNEL_RULES_OPTION,
   loadCatalogOption,
   loadRulesOption,
   MODE_OPTION,
   patchList,
-  printDiagnostics,
   requirePatch,
-  timeoutMs,
-  timeoutOption,
+  TEXT_JSON,
   writeFiles,
 } from './common.ts';
 
@@ -47,10 +44,6 @@ const OPTIONS: readonly OptionSpec[] = [
     default: 'stack-invariants',
     description: 'where `prove invariant` finds NAME when the --rules rule set does not declare it',
   },
-  timeoutOption(
-    DEFAULT_TIMEOUT_MS,
-    'give up with `unknown` after this long, saying what was established',
-  ),
   {
     name: 'certificate',
     kind: 'value',
@@ -58,10 +51,9 @@ const OPTIONS: readonly OptionSpec[] = [
     description:
       'write the proof certificate there: SMT-LIB queries (initiation, consecution, safety) any solver can re-check',
   },
-  FORMAT_OPTION,
 ];
 
-const HELP: HelpSpec = {
+const HELP = {
   usage: [
     'klp-verify prove loadable PATCH --catalog FILE [options]',
     '       klp-verify prove invariant NAME --catalog FILE [options]',
@@ -98,27 +90,21 @@ const HELP: HelpSpec = {
       what: 're-check the proof with a native solver',
     },
   ],
-  exitCodes: [
-    { code: EXIT.ok, meaning: 'proved' },
-    { code: EXIT.findings, meaning: 'refuted (a counterexample is shown)' },
-    {
-      code: EXIT.badInput,
-      meaning: 'bad input: catalog, rule set, patch or invariant, or arguments',
-    },
-    { code: EXIT.unknown, meaning: 'unknown: the time limit ran out' },
-  ],
+  exits: {
+    ok: 'proved',
+    findings: 'refuted (a counterexample is shown)',
+    unknown: 'unknown: the time limit ran out',
+  },
 };
 
-export const proveCommand: Command = {
+export const proveCommand: CommandSpec = {
+  ...HELP,
   name: 'prove',
-  summary: HELP.summary,
-  help: () => renderHelp(HELP),
-  run: async (args, io) => {
-    const parsed = parseArgs(args, OPTIONS);
-    if (parsed.flags.has('help')) {
-      io.out(renderHelp(HELP));
-      return EXIT.ok;
-    }
+  formats: TEXT_JSON,
+  timeoutSeconds: DEFAULT_TIMEOUT_MS / 1000,
+  run: async (ctx) => {
+    const parsed = ctx.args;
+    const io = ctx.io;
     const [query, subject, ...extra] = parsed.positionals;
     if (query === undefined)
       throw new UsageError('missing QUERY', 'use `prove loadable PATCH` or `prove invariant NAME`');
@@ -136,12 +122,11 @@ export const proveCommand: Command = {
       );
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\``);
-    const format = parsed.values.get('format') ?? 'text';
-    const ms = timeoutMs(parsed, DEFAULT_TIMEOUT_MS);
-    const cat = loadCatalogOption(parsed, io, format, HELP.usage);
-    if (cat === null) return EXIT.badInput;
-    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', io, format);
-    if (ruleSet === null) return EXIT.badInput;
+    const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const cat = await loadCatalogOption(ctx, HELP.usage);
+    if (cat === null) return badInput;
+    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', ctx);
+    if (ruleSet === null) return badInput;
     const initial = patchList(parsed.values.get('initial'));
     for (const name of initial) requirePatch(cat, name, '--initial');
     const common = {
@@ -154,19 +139,17 @@ export const proveCommand: Command = {
       progress: io.progress,
     } as const;
 
-    let result: ProveResult;
+    let r: ProveResult;
     if (query === 'loadable') {
       requirePatch(cat, subject, 'PATCH');
-      result = await proveLoadable({ ...common, patch: subject });
+      r = await proveLoadable({ ...common, patch: subject });
     } else {
       let invariants = ruleSet;
       if (!invariants.invariants.some((r) => r.name === subject)) {
         const name = parsed.values.get('invariants') ?? 'stack-invariants';
         const inv = loadRuleSet(name);
-        if (inv.kind === 'error' || hasErrors(inv.diagnostics)) {
-          printDiagnostics(io, inv.diagnostics, format, name);
-          return EXIT.badInput;
-        }
+        ctx.report(inv.diagnostics, name);
+        if (inv.kind === 'error' || hasErrors(inv.diagnostics)) return badInput;
         invariants = inv.value;
         const names = invariants.invariants.map((r) => r.name);
         if (!names.includes(subject)) {
@@ -177,26 +160,16 @@ export const proveCommand: Command = {
           );
         }
       }
-      result = await proveInvariant({ ...common, invariant: subject, invariants });
+      r = await proveInvariant({ ...common, invariant: subject, invariants });
     }
     io.progress('');
-    if (result.verdict === 'error') {
-      io.err(`klp-verify: error: ${result.statement}`);
-      return EXIT.badInput;
-    }
+    if (r.verdict === 'error') throw new UsageError(r.statement);
     const dir = parsed.values.get('certificate');
-    if (dir !== undefined && result.certificate !== null) writeCertificate(dir, result);
-    io.out(format === 'json' ? stringify(proveJson(result)) : proveText(result, io.columns));
-    switch (result.verdict) {
-      case 'proved':
-        return EXIT.ok;
-      case 'refuted':
-        return EXIT.findings;
-      case 'unknown':
-        return EXIT.unknown;
-      default:
-        return EXIT.internal;
-    }
+    if (dir !== undefined && r.certificate !== null) writeCertificate(dir, r);
+    const status =
+      r.verdict === 'proved' ? EXIT.ok : r.verdict === 'refuted' ? EXIT.findings : EXIT.unknown;
+    const text = () => proveText(r, io.columns);
+    return result(status, firstLine(text()), text, () => proveJson(r));
   },
 };
 

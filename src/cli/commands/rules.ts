@@ -5,16 +5,15 @@
 import type { CheckedRule, CheckedRuleSet } from '../../lang/checker.ts';
 import { loadRuleSet, ruleSetNames } from '../../lang/load.ts';
 import { printBinder, printExpr } from '../../lang/printer.ts';
-import { stringify } from '../../report/json.ts';
-import { rulesCheckEntryJson, rulesCheckJson, rulesListJson } from '../../report/rules.ts';
+import { rulesCheckJson, rulesListJson } from '../../report/rules.ts';
 import { wrap } from '../../report/wrap.ts';
 import { type Diagnostic, hasErrors } from '../../source/diagnostic.ts';
-import { type HelpSpec, parseArgs, renderHelp } from '../args.ts';
+import { badInput, type CommandGroup, type CommandSpec, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
-import type { Io } from '../io.ts';
-import { type Command, FORMAT_OPTION, printDiagnostics } from './common.ts';
+import { TEXT_JSON } from './common.ts';
 
-const LIST_HELP: HelpSpec = {
+const listCommand: CommandSpec = {
+  name: 'rules list',
   usage: 'klp-verify rules list [NAME|FILE...] [--format text|json]',
   summary: 'Show the rule sets and their rules: what each admits, rejects and replaces.',
   description: [
@@ -22,7 +21,8 @@ const LIST_HELP: HelpSpec = {
     "rules/policy/ for audits). With names or .klp paths, only those, with each rule's condition.",
     'The language is described in docs/rules.md.',
   ].join('\n'),
-  options: [FORMAT_OPTION],
+  options: [],
+  formats: TEXT_JSON,
   examples: [
     { command: 'klp-verify rules list', what: 'every shipped rule set, one line per rule' },
     {
@@ -30,20 +30,39 @@ const LIST_HELP: HelpSpec = {
       what: 'the rules of Linux 5.5+ with their conditions',
     },
   ],
-  exitCodes: [
-    { code: EXIT.ok, meaning: 'listed' },
-    { code: EXIT.badInput, meaning: 'a rule set could not be found or has errors' },
-  ],
+  exits: { ok: 'listed' },
+  run: async (ctx) => {
+    const detailed = ctx.args.positionals.length > 0;
+    const names = detailed ? ctx.args.positionals : ruleSetNames();
+    const sets: CheckedRuleSet[] = [];
+    const diags: Diagnostic[] = [];
+    for (const name of names) {
+      const r = loadRuleSet(name);
+      diags.push(...r.diagnostics);
+      if (r.kind === 'ok') sets.push(r.value);
+    }
+    ctx.report(diags, names.join(' '));
+    if (hasErrors(diags)) return badInput;
+    return result(
+      EXIT.ok,
+      `${sets.length} rule set${sets.length === 1 ? '' : 's'}: ${sets.map((rs) => rs.name).join(', ')}`,
+      () => sets.map((rs) => ruleSetText(rs, detailed, ctx.io.columns)).join('\n\n'),
+      () => rulesListJson(sets),
+    );
+  },
 };
 
-const CHECK_HELP: HelpSpec = {
+const checkCommand: CommandSpec = {
+  name: 'rules check',
   usage: 'klp-verify rules check FILE... [--format text|json]',
   summary: 'Parse and check rule files; print every diagnostic with its location and advice.',
   description: [
     'Checks names, types and guards (a `version` lookup must be guarded by `has`), and warns',
     'about unused binders and constant conditions. Every code is explained in docs/diagnostics.md.',
+    'A file with errors is bad input (exit 2), like any other input of klp-verify.',
   ].join('\n'),
-  options: [FORMAT_OPTION],
+  options: [],
+  formats: TEXT_JSON,
   examples: [
     { command: 'klp-verify rules check rules/kernel/*.klp', what: 'check the shipped rule sets' },
     {
@@ -51,97 +70,49 @@ const CHECK_HELP: HelpSpec = {
       what: 'diagnostics as data',
     },
   ],
-  exitCodes: [
-    { code: EXIT.ok, meaning: 'no errors (warnings may be printed)' },
-    { code: EXIT.findings, meaning: 'some file has errors' },
-    { code: EXIT.badInput, meaning: 'bad arguments' },
-  ],
-};
-
-const HELP = [
-  'usage: klp-verify rules <list|check> ...',
-  '',
-  'The rule sets that decide what the kernel admits are data: files under rules/ in the rule',
-  'language of docs/rules.md.',
-  '',
-  'subcommands:',
-  `  list   ${LIST_HELP.summary}`,
-  `  check  ${CHECK_HELP.summary}`,
-].join('\n');
-
-export const rulesCommand: Command = {
-  name: 'rules',
-  summary: 'List the rule sets, or check rule files.',
-  help: () => HELP,
-  run: async (args, io) => {
-    const [sub, ...rest] = args;
-    if (sub === undefined || sub === '--help' || sub === '-h') {
-      io.out(HELP);
-      return sub === undefined ? EXIT.badInput : EXIT.ok;
+  exits: { ok: 'no errors (warnings may be printed)' },
+  run: async (ctx) => {
+    if (ctx.args.positionals.length === 0)
+      throw new UsageError('missing FILE', `usage: ${checkCommand.usage}`);
+    let bad = false;
+    const files: { file: string; ruleSet: string; rules: number; warnings: number }[] = [];
+    for (const file of ctx.args.positionals) {
+      // A bare name would be looked up among the shipped rule sets; check means this file.
+      const r = loadRuleSet(file.includes('/') || file.endsWith('.klp') ? file : `./${file}`);
+      ctx.report(r.diagnostics, file);
+      if (r.kind === 'error' || hasErrors(r.diagnostics)) {
+        bad = true;
+        continue;
+      }
+      files.push({
+        file,
+        ruleSet: r.value.name,
+        rules: allRules(r.value).length,
+        warnings: r.diagnostics.length,
+      });
     }
-    if (sub === 'list') return list(rest, io);
-    if (sub === 'check') return check(rest, io);
-    throw new UsageError(
-      `unknown subcommand \`rules ${sub}\``,
-      'use `rules list` or `rules check`',
+    if (bad) return badInput;
+    const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+    const lines = files.map(
+      (f) =>
+        `${f.file}: rule set \`${f.ruleSet}\`, ${plural(f.rules, 'rule')}, ok${f.warnings > 0 ? ` (${plural(f.warnings, 'warning')})` : ''}`,
+    );
+    return result(
+      EXIT.ok,
+      files.length === 1 ? (lines[0] ?? '') : `${plural(files.length, 'rule file')}, ok`,
+      () => lines.join('\n'),
+      () => rulesCheckJson(files),
     );
   },
 };
 
-function list(args: readonly string[], io: Io): number {
-  const parsed = parseArgs(args, [FORMAT_OPTION]);
-  if (parsed.flags.has('help')) {
-    io.out(renderHelp(LIST_HELP));
-    return EXIT.ok;
-  }
-  const format = parsed.values.get('format') ?? 'text';
-  const detailed = parsed.positionals.length > 0;
-  const names = detailed ? parsed.positionals : ruleSetNames();
-  const sets: CheckedRuleSet[] = [];
-  const diags: Diagnostic[] = [];
-  for (const name of names) {
-    const r = loadRuleSet(name);
-    diags.push(...r.diagnostics);
-    if (r.kind === 'ok') sets.push(r.value);
-  }
-  printDiagnostics(io, diags, format, names.join(' '));
-  if (hasErrors(diags)) return EXIT.badInput;
-  if (format === 'json') io.out(stringify(rulesListJson(sets)));
-  else io.out(sets.map((rs) => ruleSetText(rs, detailed, io.columns)).join('\n\n'));
-  return EXIT.ok;
-}
-
-function check(args: readonly string[], io: Io): number {
-  const parsed = parseArgs(args, [FORMAT_OPTION]);
-  if (parsed.flags.has('help')) {
-    io.out(renderHelp(CHECK_HELP));
-    return EXIT.ok;
-  }
-  if (parsed.positionals.length === 0)
-    throw new UsageError('missing FILE', `usage: ${CHECK_HELP.usage}`);
-  const format = parsed.values.get('format') ?? 'text';
-  let status: number = EXIT.ok;
-  const results: ReturnType<typeof rulesCheckEntryJson>[] = [];
-  for (const file of parsed.positionals) {
-    // A bare name would be looked up among the shipped rule sets; check means this file.
-    const r = loadRuleSet(file.includes('/') || file.endsWith('.klp') ? file : `./${file}`);
-    if (hasErrors(r.diagnostics)) status = EXIT.findings;
-    if (format === 'json') {
-      results.push(rulesCheckEntryJson(file, r));
-      printDiagnostics(io, r.diagnostics, format, file);
-    } else {
-      printDiagnostics(io, r.diagnostics, format, file);
-      if (r.kind === 'ok') {
-        const rules = allRules(r.value).length;
-        io.out(
-          `${file}: rule set \`${r.value.name}\`, ${rules} rule${rules === 1 ? '' : 's'}, ok${r.diagnostics.length > 0 ? ` (${r.diagnostics.length} warning${r.diagnostics.length === 1 ? '' : 's'})` : ''}`,
-        );
-      }
-    }
-  }
-  if (format === 'json') io.out(stringify(rulesCheckJson(results)));
-  return status;
-}
+export const rulesGroup: CommandGroup = {
+  name: 'rules',
+  summary: 'List the rule sets, or check rule files.',
+  description:
+    'The rule sets that decide what the kernel admits are data: files under rules/ in the rule language of docs/rules.md.',
+  commands: [listCommand, checkCommand],
+};
 
 function allRules(rs: CheckedRuleSet): CheckedRule[] {
   return [

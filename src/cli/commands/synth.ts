@@ -5,13 +5,11 @@
  */
 import { DEFAULT_TIMEOUT_MS, synthesize } from '../../query/synth.ts';
 import { synthJson, synthText } from '../../query/synth-report.ts';
-import { stringify } from '../../report/json.ts';
-import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
+import type { OptionSpec } from '../args.ts';
+import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
-  type Command,
-  FORMAT_OPTION,
   INITIAL_OPTION,
   KERNEL_RULES_OPTION,
   loadCatalogOption,
@@ -19,8 +17,7 @@ import {
   MODE_OPTION,
   patchList,
   requirePatch,
-  timeoutMs,
-  timeoutOption,
+  TEXT_JSON,
 } from './common.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -36,14 +33,9 @@ const OPTIONS: readonly OptionSpec[] = [
   },
   INITIAL_OPTION,
   MODE_OPTION,
-  timeoutOption(
-    DEFAULT_TIMEOUT_MS,
-    'give up with `unknown` after this long, saying what was established',
-  ),
-  FORMAT_OPTION,
 ];
 
-const HELP: HelpSpec = {
+const HELP = {
   usage: 'klp-verify synth PATCH --catalog FILE [options]',
   summary:
     'Find the smallest state declaration that makes a new patch loadable, and whether it must be cumulative.',
@@ -74,12 +66,11 @@ const HELP: HelpSpec = {
       what: 'the next cumulative release of a vendor stream',
     },
   ],
-  exitCodes: [
-    { code: EXIT.ok, meaning: 'found: the smallest declaration is shown' },
-    { code: EXIT.findings, meaning: 'none exists; the configurations that rule it out are shown' },
-    { code: EXIT.badInput, meaning: 'bad input: catalog, rule set, patch names, or arguments' },
-    { code: EXIT.unknown, meaning: 'unknown: the time limit ran out' },
-  ],
+  exits: {
+    ok: 'found: the smallest declaration is shown',
+    findings: 'none exists; the configurations that rule it out are shown',
+    unknown: 'unknown: the time limit ran out',
+  },
 };
 
 /** Module names as kbuild makes them from file names (as the catalog reader accepts them). */
@@ -89,16 +80,14 @@ function moduleName(name: string): string {
   return name.replaceAll('-', '_');
 }
 
-export const synthCommand: Command = {
+export const synthCommand: CommandSpec = {
+  ...HELP,
   name: 'synth',
-  summary: HELP.summary,
-  help: () => renderHelp(HELP),
-  run: async (args, io) => {
-    const parsed = parseArgs(args, OPTIONS);
-    if (parsed.flags.has('help')) {
-      io.out(renderHelp(HELP));
-      return EXIT.ok;
-    }
+  formats: TEXT_JSON,
+  timeoutSeconds: DEFAULT_TIMEOUT_MS / 1000,
+  run: async (ctx) => {
+    const parsed = ctx.args;
+    const io = ctx.io;
     const [subject, ...extra] = parsed.positionals;
     if (subject === undefined) throw new UsageError('missing PATCH', `usage: ${HELP.usage}`);
     if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\``);
@@ -108,14 +97,13 @@ export const synthCommand: Command = {
         'module names are letters, digits, `_` and `-`',
       );
     }
-    const format = parsed.values.get('format') ?? 'text';
-    const ms = timeoutMs(parsed, DEFAULT_TIMEOUT_MS);
+    const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const replaceText = parsed.values.get('replace');
 
-    const cat = loadCatalogOption(parsed, io, format, HELP.usage);
-    if (cat === null) return EXIT.badInput;
-    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', io, format);
-    if (ruleSet === null) return EXIT.badInput;
+    const cat = await loadCatalogOption(ctx, HELP.usage);
+    if (cat === null) return badInput;
+    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', ctx);
+    if (ruleSet === null) return badInput;
     const initial = patchList(parsed.values.get('initial'));
     for (const name of initial) requirePatch(cat, name, '--initial');
     const twin = cat.patches.find(
@@ -128,7 +116,7 @@ export const synthCommand: Command = {
       );
     }
 
-    const result = await synthesize({
+    const outcome = await synthesize({
       catalog: cat,
       ruleSet,
       patch: subject,
@@ -140,20 +128,11 @@ export const synthCommand: Command = {
       progress: io.progress,
     });
     io.progress('');
-    if (result.verdict === 'error') {
-      io.err(`klp-verify: error: ${result.error ?? result.summary}`);
-      return EXIT.badInput;
-    }
-    io.out(format === 'json' ? stringify(synthJson(result)) : synthText(result, io.columns));
-    switch (result.verdict) {
-      case 'found':
-        return EXIT.ok;
-      case 'none':
-        return EXIT.findings;
-      case 'unknown':
-        return EXIT.unknown;
-      default:
-        return EXIT.internal;
-    }
+    if (outcome.verdict === 'error') throw new UsageError(outcome.error ?? outcome.summary);
+    const r = outcome;
+    const status =
+      r.verdict === 'found' ? EXIT.ok : r.verdict === 'none' ? EXIT.findings : EXIT.unknown;
+    const text = () => synthText(r, io.columns);
+    return result(status, firstLine(text()), text, () => synthJson(r));
   },
 };

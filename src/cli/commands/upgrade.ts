@@ -5,19 +5,16 @@
 import { DEFAULT_TIMEOUT_MS } from '../../prove/index.ts';
 import { upgrade } from '../../query/upgrade.ts';
 import { upgradeJson, upgradeText } from '../../query/upgrade-report.ts';
-import { stringify } from '../../report/json.ts';
-import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
+import type { OptionSpec } from '../args.ts';
+import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
-  type Command,
-  FORMAT_OPTION,
   KERNEL_RULES_OPTION,
   loadCatalogOption,
   loadRulesOption,
   patchList,
-  timeoutMs,
-  timeoutOption,
+  TEXT_JSON,
   writeFiles,
 } from './common.ts';
 
@@ -45,20 +42,15 @@ const OPTIONS: readonly OptionSpec[] = [
     description:
       'auto: every transition completes at once; manual: `complete` and `force` are operations',
   },
-  timeoutOption(
-    DEFAULT_TIMEOUT_MS,
-    'give up with `unknown` after this long, saying what was established',
-  ),
   {
     name: 'certificate',
     kind: 'value',
     metavar: 'DIR',
     description: 'when unreachable, write the SMT-LIB queries of the proof there',
   },
-  FORMAT_OPTION,
 ];
 
-const HELP: HelpSpec = {
+const HELP = {
   usage: 'klp-verify upgrade --from A,B --to C --catalog FILE [options]',
   summary:
     'The shortest operation sequence from one installed stack to another, or a proof that none exists.',
@@ -82,27 +74,23 @@ const HELP: HelpSpec = {
       what: 'can `a` ever be removed under the block-disable proposal?',
     },
   ],
-  exitCodes: [
-    { code: EXIT.ok, meaning: 'reachable (the path is shown)' },
-    { code: EXIT.findings, meaning: 'unreachable (proved, with the reason)' },
-    { code: EXIT.badInput, meaning: 'bad input: catalog, rule set, stacks, or arguments' },
-    { code: EXIT.unknown, meaning: 'unknown: the time limit ran out' },
-  ],
+  exits: {
+    ok: 'reachable (the path is shown)',
+    findings: 'unreachable (proved, with the reason)',
+    unknown: 'unknown: the time limit ran out',
+  },
 };
 
-export const upgradeCommand: Command = {
+export const upgradeCommand: CommandSpec = {
+  ...HELP,
   name: 'upgrade',
-  summary: HELP.summary,
-  help: () => renderHelp(HELP),
-  run: async (args, io) => {
-    const parsed = parseArgs(args, OPTIONS);
-    if (parsed.flags.has('help')) {
-      io.out(renderHelp(HELP));
-      return EXIT.ok;
-    }
+  formats: TEXT_JSON,
+  timeoutSeconds: DEFAULT_TIMEOUT_MS / 1000,
+  run: async (ctx) => {
+    const parsed = ctx.args;
+    const io = ctx.io;
     const [extra] = parsed.positionals;
     if (extra !== undefined) throw new UsageError(`unexpected argument \`${extra}\``);
-    const format = parsed.values.get('format') ?? 'text';
     if (!parsed.values.has('catalog')) {
       throw new UsageError('missing `--catalog FILE`', `usage: ${HELP.usage}`);
     }
@@ -114,12 +102,12 @@ export const upgradeCommand: Command = {
         );
       }
     }
-    const ms = timeoutMs(parsed, DEFAULT_TIMEOUT_MS);
-    const cat = loadCatalogOption(parsed, io, format, HELP.usage);
-    if (cat === null) return EXIT.badInput;
-    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', io, format);
-    if (ruleSet === null) return EXIT.badInput;
-    const result = await upgrade({
+    const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const cat = await loadCatalogOption(ctx, HELP.usage);
+    if (cat === null) return badInput;
+    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', ctx);
+    if (ruleSet === null) return badInput;
+    const outcome = await upgrade({
       catalog: cat,
       ruleSet,
       transitions: parsed.values.get('transitions') === 'manual' ? 'manual' : 'auto',
@@ -129,24 +117,17 @@ export const upgradeCommand: Command = {
       progress: io.progress,
     });
     io.progress('');
-    if (result.verdict === 'error') {
-      io.err(`klp-verify: ${result.summary}`);
-      return EXIT.badInput;
-    }
+    if (outcome.verdict === 'error') throw new UsageError(outcome.summary);
     const dir = parsed.values.get('certificate');
-    if (dir !== undefined && result.proof !== null) {
-      writeFiles(dir, result.proof.files);
-    }
-    io.out(format === 'json' ? stringify(upgradeJson(result)) : upgradeText(result, io.columns));
-    switch (result.verdict) {
-      case 'reachable':
-        return EXIT.ok;
-      case 'unreachable':
-        return EXIT.findings;
-      case 'unknown':
-        return EXIT.unknown;
-      default:
-        return EXIT.internal;
-    }
+    if (dir !== undefined && outcome.proof !== null) writeFiles(dir, outcome.proof.files);
+    const r = outcome;
+    const status =
+      r.verdict === 'reachable'
+        ? EXIT.ok
+        : r.verdict === 'unreachable'
+          ? EXIT.findings
+          : EXIT.unknown;
+    const text = () => upgradeText(r, io.columns);
+    return result(status, firstLine(text()), text, () => upgradeJson(r));
   },
 };

@@ -136,22 +136,26 @@ export const violation = z
   .meta({ id: 'Violation' });
 
 /**
- * A diagnostic about the input (src/source/diagnostic.ts): code (documented in
- * docs/diagnostics.md), severity, message, where (1-based line and column; null when the
- * problem has no location), and advice.
+ * A diagnostic about the input (src/source/diagnostic.ts `diagnosticJson`): code (documented
+ * in docs/diagnostics.md), severity, message, where it starts (1-based line and column) and
+ * ends, the text it underlines, and advice when there is some. A diagnostic about the command
+ * line (KV0001, a usage error) has no location: `file`, `line` and `column` are null.
  *
  * @example
- * diagnostic.parse({ code: 'KV0102', severity: 'error', message: 'unknown key `replase`', file: 'plan.yaml', line: 3, column: 5, help: 'did you mean `replace`?' })
+ * diagnostic.parse({ code: 'KV0102', severity: 'error', message: 'unknown key `replase`', file: 'plan.yaml', line: 3, column: 5, endLine: 3, endColumn: 12, text: 'replase', help: 'did you mean `replace`?' })
  */
 export const diagnostic = z
   .strictObject({
-    code: z.string(),
+    code: z.string().regex(/^KV[0-9]{4}$/),
     severity: z.enum(['error', 'warning']),
     message: z.string(),
-    file: z.string().nullable(),
+    file: z.string().nullable().describe('null when the problem has no location'),
     line: z.int().min(1).nullable(),
     column: z.int().min(1).nullable(),
-    help: z.string().nullable(),
+    endLine: z.int().min(1).optional(),
+    endColumn: z.int().min(1).optional(),
+    text: z.string().optional().describe('the text the diagnostic underlines'),
+    help: z.string().optional().describe('advice, e.g. "did you mean `replace`?"'),
   })
   .meta({ id: 'Diagnostic' });
 
@@ -178,3 +182,26 @@ export function document<const T extends z.core.$ZodShape>(shape: T) {
 export const badInputDocument = z
   .strictObject({ schemaVersion, diagnostics })
   .meta({ id: 'BadInput', description: 'bad input (exit status 2): every diagnostic' });
+
+/**
+ * What every command prints under `--format json --quiet`: the verdict line only.
+ *
+ * @example
+ * quietDocument.parse({ schemaVersion: 1, verdict: 'proved: ...' })
+ */
+export const quietDocument = z
+  .strictObject({ schemaVersion, verdict: z.string() })
+  .meta({ id: 'Quiet', description: '`--quiet`: the verdict line only' });
+
+/**
+ * Everything one command prints under `--format json`: its own documents, the bad-input
+ * document, or the `--quiet` one.
+ *
+ * @example
+ * const upgradeOutput = output('klp-verify upgrade --format json', 'the shortest path', upgradeDocument)
+ */
+export function output(title: string, description: string, ...documents: z.ZodType[]) {
+  return z
+    .union([...documents, badInputDocument, quietDocument])
+    .meta({ title, description: `${description}; or bad input; or the verdict (--quiet)` });
+}

@@ -5,7 +5,7 @@
  * work done.
  */
 import { z } from 'zod';
-import { badInputDocument, document, errno, names, violation } from './common.ts';
+import { document, errno, names, output, violation } from './common.ts';
 
 /** An insmod refused: the patch, klp_patches at that moment, the errno and the violations. */
 const rejectionShape = {
@@ -99,7 +99,8 @@ export const conflictsDocument = document({
  * @example
  * conflictsOutput.parse(JSON.parse(out))
  */
-export const conflictsOutput = z.union([conflictsDocument, badInputDocument]).meta({
-  title: 'klp-verify conflicts --format json',
-  description: 'the conflicts of a catalog, the load matrix, the work done; or bad input',
-});
+export const conflictsOutput = output(
+  'klp-verify conflicts --format json',
+  'the conflicts of a catalog, the load matrix and the work done',
+  conflictsDocument,
+);

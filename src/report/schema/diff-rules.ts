@@ -4,16 +4,7 @@
  * both rule sets, or the proof that there is none.
  */
 import { z } from 'zod';
-import {
-  badInputDocument,
-  document,
-  log,
-  names,
-  op,
-  opResult,
-  transitionMode,
-  violation,
-} from './common.ts';
+import { document, log, names, op, opResult, output, transitionMode, violation } from './common.ts';
 
 const direction = z
   .strictObject({
@@ -64,7 +55,8 @@ export const diffRulesDocument = document({
  * @example
  * diffRulesOutput.parse(JSON.parse(out))
  */
-export const diffRulesOutput = z.union([diffRulesDocument, badInputDocument]).meta({
-  title: 'klp-verify diff-rules --format json',
-  description: 'where two rule sets part ways on a catalog, or the proof they agree; or bad input',
-});
+export const diffRulesOutput = output(
+  'klp-verify diff-rules --format json',
+  'where two rule sets part ways on a catalog, or the proof that they agree',
+  diffRulesDocument,
+);

@@ -7,12 +7,12 @@
  */
 import { z } from 'zod';
 import {
-  badInputDocument,
   diagnostics,
   document,
   log,
   opKind,
   opResult,
+  output,
   schemaVersion,
   system,
   transitionMode,
@@ -126,21 +126,13 @@ export const checkPlanEntry = z.strictObject({
 });
 
 /**
- * A plan among several that could not be read: its file and every diagnostic.
- *
- * @example
- * badPlanEntry.parse({ file: 'a.plan.yaml', diagnostics: [] })
- */
-export const badPlanEntry = z.strictObject({ file: z.string(), diagnostics });
-
-/**
- * Several PLAN files: one document, one entry per file in the order given (a plan document
- * without `schemaVersion`, or the diagnostics of a plan that could not be read).
+ * Several PLAN files: one document, one entry per file in the order given (the plan document
+ * without `schemaVersion`). A plan that cannot be read makes the whole run bad input.
  */
 function plansDocument<E extends typeof simulatePlanEntry | typeof checkPlanEntry>(entry: E) {
   return z.strictObject({
     schemaVersion,
-    plans: z.array(z.union([entry, badPlanEntry])),
+    plans: z.array(entry),
     diagnostics: diagnostics.optional(),
   });
 }
@@ -156,25 +148,29 @@ export const checkPlansDocument = plansDocument(checkPlanEntry).meta({
 });
 
 /**
- * Everything `simulate --format json` prints: one plan, several plans, or bad input.
+ * Everything `simulate --format json` prints: one plan, several plans, bad input, or the
+ * verdict (`--quiet`).
  *
  * @example
  * simulateOutput.parse(JSON.parse(out))
  */
-export const simulateOutput = z
-  .union([simulatePlanDocument, simulatePlansDocument, badInputDocument])
-  .meta({
-    title: 'klp-verify simulate --format json',
-    description: 'one plan run on the simulator; several plans; or bad input',
-  });
+export const simulateOutput = output(
+  'klp-verify simulate --format json',
+  'one plan run on the simulator; several plans',
+  simulatePlanDocument,
+  simulatePlansDocument,
+);
 
 /**
- * Everything `check --format json` prints: one plan, several plans, or bad input.
+ * Everything `check --format json` prints: one plan, several plans, bad input, or the verdict
+ * (`--quiet`).
  *
  * @example
  * checkOutput.parse(JSON.parse(out))
  */
-export const checkOutput = z.union([checkPlanDocument, checkPlansDocument, badInputDocument]).meta({
-  title: 'klp-verify check --format json',
-  description: 'one plan run with the proof of every step; several plans; or bad input',
-});
+export const checkOutput = output(
+  'klp-verify check --format json',
+  'one plan run with the proof of every step; several plans',
+  checkPlanDocument,
+  checkPlansDocument,
+);

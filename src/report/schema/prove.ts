@@ -4,16 +4,7 @@
  * fails, or the inductive invariant that proves the claim, and the work done.
  */
 import { z } from 'zod';
-import {
-  badInputDocument,
-  document,
-  errno,
-  log,
-  names,
-  op,
-  transitionMode,
-  violation,
-} from './common.ts';
+import { document, errno, log, names, op, output, transitionMode, violation } from './common.ts';
 
 /** How an inductive invariant was found (src/prove/engine.ts `ProofMethod`). */
 export const proofMethod = z
@@ -107,9 +98,9 @@ export const proveInvariantDocument = document({
  * @example
  * proveOutput.parse(JSON.parse(out))
  */
-export const proveOutput = z
-  .union([proveLoadableDocument, proveInvariantDocument, badInputDocument])
-  .meta({
-    title: 'klp-verify prove --format json',
-    description: 'a claim proved, refuted with a counterexample, or unknown; or bad input',
-  });
+export const proveOutput = output(
+  'klp-verify prove --format json',
+  'a claim proved, refuted with a counterexample, or unknown',
+  proveLoadableDocument,
+  proveInvariantDocument,
+);

@@ -37,10 +37,16 @@ export function schemaFiles(): SchemaFile[] {
   return [...files, { name: 'README.md', text: readme() }];
 }
 
+/** A command line as code, a description as words; `|` escaped for the table. */
+function cell(command: string): string {
+  const text = command.replaceAll('|', '\\|');
+  return command.startsWith('klp-verify') ? `\`${text}\`` : text;
+}
+
 function readme(): string {
   const rows = PUBLISHED.map(
     (p) =>
-      `| ${p.commands.map((c) => `\`${c}\``).join('<br>')} | [${p.name}.schema.json](${p.name}.schema.json) |`,
+      `| ${p.commands.map(cell).join('<br>')} | [${p.name}.schema.json](${p.name}.schema.json) |`,
   );
   return [
     '# JSON output schemas',
@@ -59,11 +65,16 @@ function readme(): string {
     '',
     `Every document starts with \`"schemaVersion": ${SCHEMA_VERSION}\`; the version is raised when a`,
     'field is removed or changes meaning, not when an optional field is added. Every document may',
-    'carry a `diagnostics` array (warnings about the input). When the input is bad (exit status 2),',
-    'every command prints the bad-input document instead: `{"schemaVersion", "diagnostics"}`, each',
-    'diagnostic with `code`, `severity`, `message`, `file`, `line`, `column` (null when there is no',
-    'location) and `help` (null when there is none). `simulate` and `check` print one plan document',
-    'for one PLAN, and `{"schemaVersion", "plans": [...]}` with one entry per file for several.',
+    'carry a `diagnostics` array (warnings about the input). Besides its own documents, each schema',
+    'admits the two that every command can print:',
+    '',
+    '- bad input (exit status 2): `{"schemaVersion", "diagnostics"}`, each diagnostic with `code`,',
+    '  `severity`, `message`, `file`, `line`, `column` (all three null for a command-line error),',
+    '  `endLine`, `endColumn`, `text` (the underlined text) and, when there is advice, `help`;',
+    '- `--quiet`: `{"schemaVersion", "verdict"}`, the verdict line only.',
+    '',
+    '`simulate` and `check` print one plan document for one PLAN, and `{"schemaVersion", "plans"}`',
+    'with one entry per file (the plan document without `schemaVersion`) for several.',
     '',
     'State ids are integers up to 2^53 - 1 and `"0x..."` strings above, so no id is ever rounded.',
     'Objects are closed (`additionalProperties: false`): a key not in the schema is an error.',

@@ -4,7 +4,7 @@
  * src/report/rules.ts.
  */
 import { z } from 'zod';
-import { badInputDocument, diagnostics, document, errno } from './common.ts';
+import { document, errno, output } from './common.ts';
 
 /** One rule of a rule set, its conditions printed as in the rule file. */
 const rule = z
@@ -53,20 +53,21 @@ export const rulesListDocument = document({ ruleSets: z.array(ruleSetEntry) }).m
 });
 
 /**
- * One checked file: whether it has no errors, the rule set's name, every diagnostic.
+ * One checked file: the rule set it defines, its number of rules and of warnings.
  *
  * @example
- * rulesCheckEntry.parse({ file: 'a.klp', ok: true, ruleSet: 'a', diagnostics: [] })
+ * rulesCheckEntry.parse({ file: 'a.klp', ruleSet: 'a', rules: 2, warnings: 0 })
  */
 export const rulesCheckEntry = z.strictObject({
   file: z.string(),
-  ok: z.boolean().describe('no errors (warnings may be listed)'),
-  ruleSet: z.string().nullable().describe('the rule set it defines; null when it has errors'),
-  diagnostics: diagnostics.describe('every diagnostic of the file, in file order'),
+  ruleSet: z.string().describe('the name of the rule set the file defines'),
+  rules: z.int().min(0),
+  warnings: z.int().min(0).describe('how many warnings; they are in `diagnostics`'),
 });
 
 /**
- * `rules check FILE... --format json`: one entry per file, in the order given.
+ * `rules check FILE... --format json`: one entry per file, in the order given; a file with
+ * errors makes the whole run bad input.
  *
  * @example
  * rulesCheckDocument.parse(JSON.parse(out)).files[0]?.ok // true
@@ -76,13 +77,15 @@ export const rulesCheckDocument = document({ files: z.array(rulesCheckEntry) }).
 });
 
 /** Everything `rules list --format json` prints. */
-export const rulesListOutput = z.union([rulesListDocument, badInputDocument]).meta({
-  title: 'klp-verify rules list --format json',
-  description: 'the rule sets with their rules; or bad input',
-});
+export const rulesListOutput = output(
+  'klp-verify rules list --format json',
+  'the rule sets with their rules',
+  rulesListDocument,
+);
 
 /** Everything `rules check --format json` prints. */
-export const rulesCheckOutput = z.union([rulesCheckDocument, badInputDocument]).meta({
-  title: 'klp-verify rules check --format json',
-  description: 'every file checked, with its diagnostics; or bad input (bad arguments)',
-});
+export const rulesCheckOutput = output(
+  'klp-verify rules check --format json',
+  'every file checked, its warnings in `diagnostics` (a file with errors is bad input)',
+  rulesCheckDocument,
+);

@@ -5,12 +5,12 @@
  */
 import { z } from 'zod';
 import {
-  badInputDocument,
   document,
   log,
   names,
   op,
   opResult,
+  output,
   stateId,
   systemShape,
   transitionMode,
@@ -114,7 +114,8 @@ export const synthDocument = document({
  * @example
  * synthOutput.parse(JSON.parse(out))
  */
-export const synthOutput = z.union([synthDocument, badInputDocument]).meta({
-  title: 'klp-verify synth --format json',
-  description: 'the smallest declaration that makes a patch loadable; or bad input',
-});
+export const synthOutput = output(
+  'klp-verify synth --format json',
+  'the smallest declaration that makes a patch loadable',
+  synthDocument,
+);

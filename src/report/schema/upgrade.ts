@@ -4,16 +4,7 @@
  * replayed on the simulator, or why none exists and the invariant that proves it.
  */
 import { z } from 'zod';
-import {
-  badInputDocument,
-  document,
-  log,
-  names,
-  op,
-  opResult,
-  transitionMode,
-  violation,
-} from './common.ts';
+import { document, log, names, op, opResult, output, transitionMode, violation } from './common.ts';
 import { proofMethod } from './prove.ts';
 
 const reason = z.union([
@@ -65,7 +56,8 @@ export const upgradeDocument = document({
  * @example
  * upgradeOutput.parse(JSON.parse(out))
  */
-export const upgradeOutput = z.union([upgradeDocument, badInputDocument]).meta({
-  title: 'klp-verify upgrade --format json',
-  description: 'the shortest path between two stacks, or why none exists; or bad input',
-});
+export const upgradeOutput = output(
+  'klp-verify upgrade --format json',
+  'the shortest path between two stacks, or why none exists',
+  upgradeDocument,
+);
