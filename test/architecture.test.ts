@@ -165,3 +165,15 @@ describe('layering of src/', () => {
     expect(files.flatMap((f) => violations(f.file, f.scan))).toEqual([]);
   });
 });
+
+describe('start-up', () => {
+  it('loads z3-solver only when a question needs the solver: no static value import of it', () => {
+    const z3 = join(SRC, 'smt', 'z3');
+    const eager = sourceFiles(z3).filter((f) =>
+      /^import\s+(?!type\b)[^;]*from\s+'z3-solver'/m.test(readFileSync(f, 'utf8')),
+    );
+    expect(eager.map((f) => relative(ROOT, f))).toEqual([]);
+    const session = readFileSync(join(z3, 'session.ts'), 'utf8');
+    expect(session).toMatch(/await import\('z3-solver'\)/);
+  });
+});
