@@ -10,7 +10,7 @@ import {
   EVERY_ORDER_MAX,
   findConflicts,
 } from '../../query/conflicts.ts';
-import { conflictsJson, conflictsText, conflictVerdict } from '../../query/conflicts-report.ts';
+import { conflictsJson, conflictsText, conflictVerdict } from '../../report/conflicts.ts';
 import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandSpec, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { DEFAULT_TIMEOUT_MS } from '../../prove/index.ts';
 import { type DiffRulesResult, diffRules } from '../../query/diff-rules.ts';
-import { diffRulesJson, diffRulesText } from '../../query/diff-rules-report.ts';
+import { diffRulesJson, diffRulesText } from '../../report/diff-rules.ts';
 import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';

@@ -12,8 +12,8 @@ import {
   proveInvariant,
   proveLoadable,
 } from '../../prove/index.ts';
-import { proveJson, proveText } from '../../prove/report.ts';
 import { stringify } from '../../report/json.ts';
+import { proveJson, proveText } from '../../report/prove.ts';
 import { hasErrors } from '../../source/diagnostic.ts';
 import { didYouMean } from '../../source/suggest.ts';
 import type { OptionSpec } from '../args.ts';

@@ -4,7 +4,7 @@
  * (src/query/synth.ts). Options and exit statuses follow `prove`.
  */
 import { DEFAULT_TIMEOUT_MS, synthesize } from '../../query/synth.ts';
-import { synthJson, synthText } from '../../query/synth-report.ts';
+import { synthJson, synthText } from '../../report/synth.ts';
 import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_TIMEOUT_MS } from '../../prove/index.ts';
 import { upgrade } from '../../query/upgrade.ts';
-import { upgradeJson, upgradeText } from '../../query/upgrade-report.ts';
+import { upgradeJson, upgradeText } from '../../report/upgrade.ts';
 import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';

@@ -5,10 +5,10 @@
  */
 
 import { assertNever, type Op } from '../model/op.ts';
-import { violationJson } from '../report/plan.ts';
-import { wrap } from '../report/wrap.ts';
+import type { UpgradeResult } from '../query/upgrade.ts';
 import { printTerm, termSize } from '../smt/term.ts';
-import type { UpgradeResult } from './upgrade.ts';
+import { violationJson } from './plan.ts';
+import { wrap } from './wrap.ts';
 
 /** Invariants longer than this many characters are summarized, not printed. */
 const MAX_INVARIANT_CHARS = 400;

@@ -7,10 +7,10 @@
 import { formatBinding } from '../eval/rules.ts';
 import type { Violation } from '../kernel/index.ts';
 import { assertNever, type Op } from '../model/op.ts';
-import { violationJson } from '../report/plan.ts';
-import { wrap } from '../report/wrap.ts';
+import type { Explanation, ProveResult } from '../prove/prove.ts';
 import { printTerm, termSize } from '../smt/term.ts';
-import type { Explanation, ProveResult } from './prove.ts';
+import { violationJson } from './plan.ts';
+import { wrap } from './wrap.ts';
 
 /** Invariants longer than this many characters are summarized, not printed. */
 const MAX_INVARIANT_CHARS = 400;

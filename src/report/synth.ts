@@ -8,16 +8,16 @@
  */
 import { assertNever, formatOp, type Op } from '../model/op.ts';
 import { formatStateId, type KlpFunc, type Patch } from '../model/patch.ts';
-import { stateIdJson, systemJson } from '../report/json.ts';
-import { violationJson } from '../report/plan.ts';
-import { wrap } from '../report/wrap.ts';
 import {
   type ChoiceResult,
   describeDeclaration,
   type Rejection,
   type SynthResult,
   type Witness,
-} from './synth.ts';
+} from '../query/synth.ts';
+import { stateIdJson, systemJson } from './json.ts';
+import { violationJson } from './plan.ts';
+import { wrap } from './wrap.ts';
 
 function yamlFunction(f: KlpFunc): string {
   const pos = f.sympos === 0 ? '' : `, sympos: ${f.sympos}`;

@@ -5,10 +5,10 @@
  * the admitting one; or the proof that the direction is empty.
  */
 import { assertNever, type Op } from '../model/op.ts';
-import { violationJson } from '../report/plan.ts';
-import { wrap } from '../report/wrap.ts';
+import type { DiffRulesResult, DirectionResult } from '../query/diff-rules.ts';
 import { printTerm } from '../smt/term.ts';
-import type { DiffRulesResult, DirectionResult } from './diff-rules.ts';
+import { violationJson } from './plan.ts';
+import { wrap } from './wrap.ts';
 
 function opJson(op: Op): { op: string; patch: string | null } {
   return { op: op.kind, patch: op.kind === 'complete' ? null : op.patch };
