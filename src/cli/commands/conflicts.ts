@@ -17,8 +17,7 @@ import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
   KERNEL_RULES_OPTION,
-  loadCatalogOption,
-  loadRulesOption,
+  loadCatalogQuestion,
   STDIN_NAME,
   TEXT_JSON,
 } from './common.ts';
@@ -110,10 +109,9 @@ export const conflictsCommand: CommandSpec = {
       true,
     );
     const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const cat = await loadCatalogOption(ctx, HELP.usage);
-    if (cat === null) return badInput;
-    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', ctx);
-    if (ruleSet === null) return badInput;
+    const q = await loadCatalogQuestion(ctx, HELP.usage);
+    if (q === null) return badInput;
+    const { catalog: cat, ruleSet } = q;
 
     const report = await findConflicts(cat, conflictRules(ruleSet), {
       limit,
