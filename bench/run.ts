@@ -3,7 +3,7 @@
  * child process (its own heap, its own peak memory), so numbers are cold and comparable.
  *
  *   npm run bench                          # everything, default sizes
- *   npm run bench -- --only cold-check     # one benchmark: cold-check | loadable | conflicts | queries
+ *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | loadable | conflicts | queries
  *   npm run bench -- --sizes 10,50 --timeout 60 --repeat 5
  *
  * Prints Markdown tables; paste them into bench/RESULTS.md with the date and the machine's load.
@@ -73,6 +73,59 @@ function coldCheck(repeat: number): void {
     ).length;
     console.log(
       `| ${plan} | ${steps} | ${median(times).toFixed(0)} | ${Math.min(...times).toFixed(0)} | ${Math.max(...times).toFixed(0)} | ${repeat} |`,
+    );
+  }
+  console.log('');
+}
+
+/**
+ * Start-up of commands that need no solver, as a ratio to a bare `node -e 0` measured in the
+ * same run (the machine's load cancels out): from the bundle (what `npm ci` builds) and from
+ * the TypeScript sources through tsx (what every start cost before the bundle), interleaved.
+ */
+function startup(repeat: number): void {
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
+  const commands: readonly (readonly string[])[] = [
+    ['--help'],
+    ['--version'],
+    ['rules', 'list'],
+    ['simulate', 'examples/vendor-stream/rollout.plan.yaml'],
+  ];
+  const time = (args: readonly string[], env: NodeJS.ProcessEnv): { ms: number; kb: number } => {
+    const start = performance.now();
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+    const ms = performance.now() - start;
+    if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+    return { ms, kb: Number(r.stderr.trim().split('\n').at(-1)) };
+  };
+  const bare: number[] = [];
+  const rows = commands.map((c) => ({ c, bundle: [] as number[], tsx: [] as number[], kb: 0 }));
+  for (let i = 0; i < repeat; i++) {
+    bare.push(time(['-e', '0'], {}).ms);
+    for (const row of rows) {
+      const b = time(['bin/klp-verify.mjs', ...row.c], {});
+      row.bundle.push(b.ms);
+      row.kb = Math.max(row.kb, b.kb);
+      row.tsx.push(time(['bin/klp-verify.mjs', ...row.c], { KLP_VERIFY_SOURCES: '1' }).ms);
+    }
+  }
+  const base = median(bare);
+  console.log(
+    '## Start-up (whole process, wall time; ratio to a bare `node -e 0` in the same run)\n',
+  );
+  console.log(`bare \`node -e 0\`: median ${base.toFixed(0)} ms over ${repeat} runs\n`);
+  console.log('| command | bundle ms | bundle / node | bundle peak MB | tsx ms | tsx / node |');
+  console.log('|---|---|---|---|---|---|');
+  for (const row of rows) {
+    const b = median(row.bundle);
+    const t = median(row.tsx);
+    console.log(
+      `| \`klp-verify ${row.c.join(' ')}\` | ${b.toFixed(0)} | ${(b / base).toFixed(1)}x | ${(row.kb / 1024).toFixed(0)} | ${t.toFixed(0)} | ${(t / base).toFixed(1)}x |`,
     );
   }
   console.log('');
@@ -208,6 +261,7 @@ const sizes = (values.sizes ?? '')
   .split(',')
   .map(Number)
   .filter((n) => n > 0);
+if (only === undefined || only === 'startup') startup(Number(values.repeat));
 if (only === undefined || only === 'cold-check') coldCheck(Number(values.repeat));
 if (only === undefined || only === 'conflicts') {
   conflicts(

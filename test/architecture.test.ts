@@ -83,6 +83,26 @@ const PURE_SMT = [
   'src/smt/interpret.ts',
   'src/smt/smtlib.ts',
 ];
+/**
+ * Every folder of src/ in one order, lowest first; nothing imports a folder of a higher rank.
+ * Same-rank folders may import each other only where listed in SAME_RANK_ALLOWED.
+ */
+const RANK: Readonly<Record<string, number>> = {
+  model: 0,
+  source: 0,
+  '(root)': 0,
+  ingest: 1,
+  kernel: 1,
+  lang: 1,
+  eval: 2,
+  smt: 2,
+  explore: 3,
+  analysis: 3,
+  prove: 4,
+  query: 5,
+  report: 6,
+  cli: 7,
+};
 const LOWER = ['model', 'source', 'kernel', 'lang', 'eval', 'ingest', 'smt', 'explore'];
 const UPPER = ['analysis', 'report', 'cli'];
 
@@ -114,6 +134,14 @@ function violations(file: string, s: Scan): string[] {
       out.push(`${file}: ${from} imports the upper layer ${to} (${t})`);
     }
     if (to === 'cli' && from !== 'cli') out.push(`${file}: imports src/cli (${t})`);
+    const top = file === 'src/index.ts';
+    if (!top && from !== null && to !== null && ours && t !== 'src/package-root.ts') {
+      const [a, b] = [RANK[from], RANK[to]];
+      if (a === undefined) out.push(`${file}: folder src/${from} has no rank in the layer order`);
+      else if (b !== undefined && b > a) {
+        out.push(`${file}: ${from} (rank ${a}) imports ${to} (rank ${b}): ${t}`);
+      }
+    }
     if (t === 'node:process' && from !== 'cli') out.push(`${file}: imports node:process`);
   }
   if (from !== 'cli') {
@@ -163,5 +191,17 @@ describe('the import scanner', () => {
 describe('layering of src/', () => {
   it('keeps every import pointing inward and the process in src/cli', () => {
     expect(files.flatMap((f) => violations(f.file, f.scan))).toEqual([]);
+  });
+});
+
+describe('start-up', () => {
+  it('loads z3-solver only when a question needs the solver: no static value import of it', () => {
+    const z3 = join(SRC, 'smt', 'z3');
+    const eager = sourceFiles(z3).filter((f) =>
+      /^import\s+(?!type\b)[^;]*from\s+'z3-solver'/m.test(readFileSync(f, 'utf8')),
+    );
+    expect(eager.map((f) => relative(ROOT, f))).toEqual([]);
+    const session = readFileSync(join(z3, 'session.ts'), 'utf8');
+    expect(session).toMatch(/await import\('z3-solver'\)/);
   });
 });

@@ -578,6 +578,16 @@ const CASES: Record<string, readonly Seen[]> = {
       related: ['first operation here @ step-with-two-operations/plan.yaml:5:5'],
     },
   ],
+  'catalog-given-as-plan/plan.yaml': [
+    {
+      code: 'KV0150',
+      severity: 'error',
+      at: 'catalog-given-as-plan/plan.yaml:4:1',
+      message: 'the plan has no steps',
+      text: 'patches:',
+      help: 'this looks like a catalog, not a plan: a plan lists operations under `steps:`; ask about a catalog with `klp-verify prove`, `conflicts` or `upgrade --catalog FILE`',
+    },
+  ],
   'duplicate-initial-patch/plan.yaml': [
     {
       code: 'KV0125',

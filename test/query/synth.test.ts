@@ -21,7 +21,7 @@ import {
   synthesize,
   universeOf,
 } from '../../src/query/synth.ts';
-import { declarationC, declarationYaml } from '../../src/query/synth-report.ts';
+import { declarationC, declarationYaml } from '../../src/report/synth.ts';
 import { checkedRuleSet } from '../support/rules.ts';
 
 const FIXTURES = 'test/fixtures/synth';

@@ -125,6 +125,50 @@ export function kernelRulesOption(ctx: RunContext): CheckedRuleSet | null {
   return loadRulesOption(ctx.args.values.get('rules') ?? 'upstream', ctx);
 }
 
+/** `--transitions`: manual only when asked for. */
+export function transitionsOption(ctx: RunContext): 'auto' | 'manual' {
+  return ctx.args.values.get('transitions') === 'manual' ? 'manual' : 'auto';
+}
+
+/** `--initial a,b`: patch names of the catalog, bottom to top (a usage error otherwise). */
+export function initialOption(ctx: RunContext, cat: Catalog): string[] {
+  const initial = patchList(ctx.args.values.get('initial'));
+  for (const name of initial) requirePatch(cat, name, '--initial');
+  return initial;
+}
+
+/** What a question over a catalog starts from (prove, conflicts, synth, upgrade). */
+export interface CatalogQuestion {
+  readonly catalog: SourcedCatalog;
+  /** The catalog as named in output: its path, or `<stdin>`. */
+  readonly catalogName: string;
+  readonly ruleSet: CheckedRuleSet;
+  readonly transitions: 'auto' | 'manual';
+}
+
+/** Reads `--catalog` and `--rules` (both reported); null when either is bad input. */
+export async function loadCatalogQuestion(
+  ctx: RunContext,
+  usage: string,
+): Promise<CatalogQuestion | null> {
+  const catalog = await loadCatalogOption(ctx, usage);
+  if (catalog === null) return null;
+  const ruleSet = kernelRulesOption(ctx);
+  if (ruleSet === null) return null;
+  const file = ctx.args.values.get('catalog') ?? '';
+  return {
+    catalog,
+    catalogName: file === '-' ? STDIN_NAME : file,
+    ruleSet,
+    transitions: transitionsOption(ctx),
+  };
+}
+
+/** `--certificate DIR`, with what the command writes there. */
+export function certificateOption(what: string): OptionSpec {
+  return { name: 'certificate', kind: 'value', metavar: 'DIR', description: what };
+}
+
 /**
  * Writes certificate files (SMT-LIB queries and the like) into `dir`, creating it: what every
  * `--certificate DIR` does.

@@ -10,15 +10,14 @@ import {
   EVERY_ORDER_MAX,
   findConflicts,
 } from '../../query/conflicts.ts';
-import { conflictsJson, conflictsText, conflictVerdict } from '../../query/conflicts-report.ts';
+import { conflictsJson, conflictsText, conflictVerdict } from '../../report/conflicts.ts';
 import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandSpec, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
   KERNEL_RULES_OPTION,
-  loadCatalogOption,
-  loadRulesOption,
+  loadCatalogQuestion,
   STDIN_NAME,
   TEXT_JSON,
 } from './common.ts';
@@ -110,10 +109,9 @@ export const conflictsCommand: CommandSpec = {
       true,
     );
     const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const cat = await loadCatalogOption(ctx, HELP.usage);
-    if (cat === null) return badInput;
-    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', ctx);
-    if (ruleSet === null) return badInput;
+    const q = await loadCatalogQuestion(ctx, HELP.usage);
+    if (q === null) return badInput;
+    const { catalog: cat, ruleSet } = q;
 
     const report = await findConflicts(cat, conflictRules(ruleSet), {
       limit,

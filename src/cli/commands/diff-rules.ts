@@ -6,17 +6,19 @@
 import { join } from 'node:path';
 import { DEFAULT_TIMEOUT_MS } from '../../prove/index.ts';
 import { type DiffRulesResult, diffRules } from '../../query/diff-rules.ts';
-import { diffRulesJson, diffRulesText } from '../../query/diff-rules-report.ts';
+import { diffRulesJson, diffRulesText } from '../../report/diff-rules.ts';
 import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
+  certificateOption,
+  initialOption,
   loadCatalogOption,
   loadRulesOption,
-  patchList,
-  requirePatch,
+  MODE_OPTION,
   TEXT_JSON,
+  transitionsOption,
   writeFiles,
 } from './common.ts';
 
@@ -28,22 +30,10 @@ const OPTIONS: readonly OptionSpec[] = [
     metavar: 'A,B,...',
     description: 'the installed stack both start from, bottom to top (default: nothing installed)',
   },
-  {
-    name: 'transitions',
-    kind: 'value',
-    metavar: 'MODE',
-    choices: ['auto', 'manual'],
-    default: 'auto',
-    description:
-      'auto: every transition completes at once; manual: `complete` and `force` are operations',
-  },
-  {
-    name: 'certificate',
-    kind: 'value',
-    metavar: 'DIR',
-    description:
-      'write the SMT-LIB queries of each proof there (DIR/left-only/, DIR/right-only/), each expected unsat',
-  },
+  MODE_OPTION,
+  certificateOption(
+    'write the SMT-LIB queries of each proof there (DIR/left-only/, DIR/right-only/), each expected unsat',
+  ),
 ];
 
 const HELP = {
@@ -91,13 +81,12 @@ export const diffRulesCommand: CommandSpec = {
     if (left === null) return badInput;
     const right = loadRulesOption(r2, ctx);
     if (right === null) return badInput;
-    const initial = patchList(parsed.values.get('initial'));
-    for (const name of initial) requirePatch(cat, name, '--initial');
+    const initial = initialOption(ctx, cat);
     const outcome = await diffRules({
       catalog: cat,
       left,
       right,
-      transitions: parsed.values.get('transitions') === 'manual' ? 'manual' : 'auto',
+      transitions: transitionsOption(ctx),
       initial,
       timeoutMs: ms,
       progress: io.progress,

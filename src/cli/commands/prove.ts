@@ -12,8 +12,8 @@ import {
   proveInvariant,
   proveLoadable,
 } from '../../prove/index.ts';
-import { proveJson, proveText } from '../../prove/report.ts';
 import { stringify } from '../../report/json.ts';
+import { proveJson, proveText } from '../../report/prove.ts';
 import { hasErrors } from '../../source/diagnostic.ts';
 import { didYouMean } from '../../source/suggest.ts';
 import type { OptionSpec } from '../args.ts';
@@ -22,11 +22,10 @@ import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
   INITIAL_OPTION,
+  initialOption,
   KERNEL_RULES_OPTION,
-  loadCatalogOption,
-  loadRulesOption,
+  loadCatalogQuestion,
   MODE_OPTION,
-  patchList,
   requirePatch,
   TEXT_JSON,
   writeFiles,
@@ -123,21 +122,10 @@ export const proveCommand: CommandSpec = {
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\``);
     const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const cat = await loadCatalogOption(ctx, HELP.usage);
-    if (cat === null) return badInput;
-    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', ctx);
-    if (ruleSet === null) return badInput;
-    const initial = patchList(parsed.values.get('initial'));
-    for (const name of initial) requirePatch(cat, name, '--initial');
-    const common = {
-      catalog: cat,
-      ruleSet,
-      transitions: parsed.values.get('transitions') === 'manual' ? 'manual' : 'auto',
-      initial,
-      timeoutMs: ms,
-      catalogName: parsed.values.get('catalog') ?? '',
-      progress: io.progress,
-    } as const;
+    const q = await loadCatalogQuestion(ctx, HELP.usage);
+    if (q === null) return badInput;
+    const { catalog: cat, ruleSet } = q;
+    const common = { ...q, initial: initialOption(ctx, cat), timeoutMs: ms, progress: io.progress };
 
     let r: ProveResult;
     if (query === 'loadable') {

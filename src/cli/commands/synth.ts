@@ -4,19 +4,17 @@
  * (src/query/synth.ts). Options and exit statuses follow `prove`.
  */
 import { DEFAULT_TIMEOUT_MS, synthesize } from '../../query/synth.ts';
-import { synthJson, synthText } from '../../query/synth-report.ts';
+import { synthJson, synthText } from '../../report/synth.ts';
 import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
   INITIAL_OPTION,
+  initialOption,
   KERNEL_RULES_OPTION,
-  loadCatalogOption,
-  loadRulesOption,
+  loadCatalogQuestion,
   MODE_OPTION,
-  patchList,
-  requirePatch,
   TEXT_JSON,
 } from './common.ts';
 
@@ -100,12 +98,10 @@ export const synthCommand: CommandSpec = {
     const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const replaceText = parsed.values.get('replace');
 
-    const cat = await loadCatalogOption(ctx, HELP.usage);
-    if (cat === null) return badInput;
-    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', ctx);
-    if (ruleSet === null) return badInput;
-    const initial = patchList(parsed.values.get('initial'));
-    for (const name of initial) requirePatch(cat, name, '--initial');
+    const q = await loadCatalogQuestion(ctx, HELP.usage);
+    if (q === null) return badInput;
+    const cat = q.catalog;
+    const initial = initialOption(ctx, cat);
     const twin = cat.patches.find(
       (p) => p.name !== subject && moduleName(p.name) === moduleName(subject),
     );
@@ -117,14 +113,11 @@ export const synthCommand: CommandSpec = {
     }
 
     const outcome = await synthesize({
-      catalog: cat,
-      ruleSet,
+      ...q,
       patch: subject,
       ...(replaceText === undefined ? {} : { replace: replaceText === 'true' }),
-      transitions: parsed.values.get('transitions') === 'manual' ? 'manual' : 'auto',
       initial,
       timeoutMs: ms,
-      catalogName: parsed.values.get('catalog') ?? '',
       progress: io.progress,
     });
     io.progress('');

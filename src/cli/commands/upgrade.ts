@@ -4,15 +4,16 @@
  */
 import { DEFAULT_TIMEOUT_MS } from '../../prove/index.ts';
 import { upgrade } from '../../query/upgrade.ts';
-import { upgradeJson, upgradeText } from '../../query/upgrade-report.ts';
+import { upgradeJson, upgradeText } from '../../report/upgrade.ts';
 import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
+  certificateOption,
   KERNEL_RULES_OPTION,
-  loadCatalogOption,
-  loadRulesOption,
+  loadCatalogQuestion,
+  MODE_OPTION,
   patchList,
   TEXT_JSON,
   writeFiles,
@@ -33,21 +34,8 @@ const OPTIONS: readonly OptionSpec[] = [
     description: 'the installed stack to reach, bottom to top (empty: nothing installed)',
   },
   KERNEL_RULES_OPTION,
-  {
-    name: 'transitions',
-    kind: 'value',
-    metavar: 'MODE',
-    choices: ['auto', 'manual'],
-    default: 'auto',
-    description:
-      'auto: every transition completes at once; manual: `complete` and `force` are operations',
-  },
-  {
-    name: 'certificate',
-    kind: 'value',
-    metavar: 'DIR',
-    description: 'when unreachable, write the SMT-LIB queries of the proof there',
-  },
+  MODE_OPTION,
+  certificateOption('when unreachable, write the SMT-LIB queries of the proof there'),
 ];
 
 const HELP = {
@@ -103,14 +91,10 @@ export const upgradeCommand: CommandSpec = {
       }
     }
     const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const cat = await loadCatalogOption(ctx, HELP.usage);
-    if (cat === null) return badInput;
-    const ruleSet = loadRulesOption(parsed.values.get('rules') ?? 'upstream', ctx);
-    if (ruleSet === null) return badInput;
+    const q = await loadCatalogQuestion(ctx, HELP.usage);
+    if (q === null) return badInput;
     const outcome = await upgrade({
-      catalog: cat,
-      ruleSet,
-      transitions: parsed.values.get('transitions') === 'manual' ? 'manual' : 'auto',
+      ...q,
       from: patchList(parsed.values.get('from')),
       to: patchList(parsed.values.get('to')),
       timeoutMs: ms,

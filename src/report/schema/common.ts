@@ -4,8 +4,8 @@
  * systems and rule violations.
  *
  * These schemas are the one source of truth for the JSON output: the producers in src/report
- * and src/query are typed by them ({@link JsonOf}), and scripts/gen-schemas.ts publishes them
- * as JSON Schema in docs/schema/. Objects are strict (no undeclared key), so a field a producer
+ * are typed by them ({@link JsonOf}), and scripts/gen-schemas.ts publishes them as JSON Schema
+ * in docs/schema/. Objects are strict (no undeclared key), so a field a producer
  * adds without declaring it here fails the schema tests. Shared pieces carry a meta `id`: they
  * become `$defs` of the published schemas.
  */

@@ -1,5 +1,5 @@
 /**
- * The JSON document of `conflicts` (src/query/conflicts-report.ts `conflictsJson`): the sets of
+ * The JSON document of `conflicts` (src/report/conflicts.ts `conflictsJson`): the sets of
  * patches no order loads, with every failing order replayed on the simulator, the load matrix
  * of every ordered pair, what was established when the enumeration stopped early, and the
  * work done.

@@ -1,5 +1,5 @@
 /**
- * The JSON document of `diff-rules` (src/query/diff-rules-report.ts `diffRulesJson`): for each
+ * The JSON document of `diff-rules` (src/report/diff-rules.ts `diffRulesJson`): for each
  * direction (one rule set admits what the other rejects), the shortest scenario replayed under
  * both rule sets, or the proof that there is none.
  */

@@ -1,5 +1,5 @@
 /**
- * The JSON document of `prove loadable` and `prove invariant` (src/prove/report.ts
+ * The JSON document of `prove loadable` and `prove invariant` (src/report/prove.ts
  * `proveJson`): the claim, the verdict, the counterexample replayed on the simulator and why it
  * fails, or the inductive invariant that proves the claim, and the work done.
  */

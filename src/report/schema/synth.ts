@@ -1,5 +1,5 @@
 /**
- * The JSON document of `synth` (src/query/synth-report.ts `synthJson`): the smallest
+ * The JSON document of `synth` (src/report/synth.ts `synthJson`): the smallest
  * declaration (states and `replace`) that makes a patch loadable, per choice of `replace`,
  * with why each state is needed and the configurations that rule declarations out.
  */

@@ -1,5 +1,5 @@
 /**
- * The JSON document of `upgrade` (src/query/upgrade-report.ts `upgradeJson`): whether some
+ * The JSON document of `upgrade` (src/report/upgrade.ts `upgradeJson`): whether some
  * sequence of operations takes klp_patches from one stack to another, the shortest such path
  * replayed on the simulator, or why none exists and the invariant that proves it.
  */

@@ -23,9 +23,27 @@
  * - memory exhaustion inside Z3 becomes an `unknown` answer instead of aborting the process; the
  *   instance is then unusable, so later calls throw.
  */
-import { type Context, init as initZ3, killThreads, Z3_error_code } from 'z3-solver';
+import type { Context, init as InitZ3 } from 'z3-solver';
 
-type Z3Api = Awaited<ReturnType<typeof initZ3>>;
+type Z3Module = typeof import('z3-solver');
+type Z3Api = Awaited<ReturnType<typeof InitZ3>>;
+
+/**
+ * z3-solver, loaded on first use only: importing it costs about 0.1 s and loads WASM glue, so
+ * commands that never ask the solver (simulate, rules list, --help) never load it.
+ */
+let z3module: Z3Module | null = null;
+
+async function z3(): Promise<Z3Module> {
+  z3module ??= await import('z3-solver');
+  return z3module;
+}
+
+/** Z3_OK, for clearing an error state (only ever needed once z3-solver is loaded). */
+function z3Ok(): number {
+  if (z3module === null) throw new Error('z3-solver used before it was loaded');
+  return z3module.Z3_error_code.Z3_OK;
+}
 
 /** The Z3 context every klp-verify query lives in. */
 export type Ctx = Context<'klp'>;
@@ -74,7 +92,7 @@ async function start(): Promise<Session> {
   globalThis.FinalizationRegistry = deferringRegistry(native);
   let api: Z3Api;
   try {
-    api = await initZ3();
+    api = await (await z3()).init();
   } finally {
     globalThis.FinalizationRegistry = native;
   }
@@ -130,7 +148,7 @@ export async function shutdown(): Promise<void> {
     releasers.clear();
     current = null;
     starting = null;
-    await killThreads(session.api.em);
+    await (await z3()).killThreads(session.api.em);
   });
 }
 
@@ -189,7 +207,7 @@ export function guarded<T>(session: Session, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    session.api.Z3.set_error(session.ctx.ptr, Z3_error_code.Z3_OK);
+    session.api.Z3.set_error(session.ctx.ptr, z3Ok());
     throw e;
   }
 }
@@ -204,7 +222,7 @@ export async function guardedAsync<T>(session: Session, fn: () => Promise<T>): P
   try {
     return await fn();
   } catch (e) {
-    session.api.Z3.set_error(session.ctx.ptr, Z3_error_code.Z3_OK);
+    session.api.Z3.set_error(session.ctx.ptr, z3Ok());
     throw e;
   }
 }

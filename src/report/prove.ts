@@ -7,12 +7,12 @@
 import { formatBinding } from '../eval/rules.ts';
 import type { Violation } from '../kernel/index.ts';
 import { assertNever } from '../model/op.ts';
-import { opJson, violationJson } from '../report/plan.ts';
-import { type JsonOf, SCHEMA_VERSION } from '../report/schema/common.ts';
-import type { proveInvariantDocument, proveLoadableDocument } from '../report/schema/prove.ts';
-import { wrap } from '../report/wrap.ts';
+import type { Explanation, ProveResult } from '../prove/prove.ts';
 import { printTerm, termSize } from '../smt/term.ts';
-import type { Explanation, ProveResult } from './prove.ts';
+import { opJson, violationJson } from './plan.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
+import type { proveInvariantDocument, proveLoadableDocument } from './schema/prove.ts';
+import { wrap } from './wrap.ts';
 
 /** Invariants longer than this many characters are summarized, not printed. */
 const MAX_INVARIANT_CHARS = 400;

@@ -8,18 +8,18 @@
  */
 import { assertNever, formatOp } from '../model/op.ts';
 import { formatStateId, type KlpFunc, type Patch } from '../model/patch.ts';
-import { stateIdJson, systemJson } from '../report/json.ts';
-import { opJson, violationJson } from '../report/plan.ts';
-import { type JsonOf, SCHEMA_VERSION } from '../report/schema/common.ts';
-import type { synthDocument } from '../report/schema/synth.ts';
-import { wrap } from '../report/wrap.ts';
 import {
   type ChoiceResult,
   describeDeclaration,
   type Rejection,
   type SynthResult,
   type Witness,
-} from './synth.ts';
+} from '../query/synth.ts';
+import { stateIdJson, systemJson } from './json.ts';
+import { opJson, violationJson } from './plan.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
+import type { synthDocument } from './schema/synth.ts';
+import { wrap } from './wrap.ts';
 
 function yamlFunction(f: KlpFunc): string {
   const pos = f.sympos === 0 ? '' : `, sympos: ${f.sympos}`;

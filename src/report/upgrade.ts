@@ -5,12 +5,12 @@
  */
 
 import { assertNever } from '../model/op.ts';
-import { opJson, violationJson } from '../report/plan.ts';
-import { type JsonOf, SCHEMA_VERSION } from '../report/schema/common.ts';
-import type { upgradeDocument } from '../report/schema/upgrade.ts';
-import { wrap } from '../report/wrap.ts';
+import type { UnreachableReason, UpgradeResult } from '../query/upgrade.ts';
 import { printTerm, termSize } from '../smt/term.ts';
-import type { UnreachableReason, UpgradeResult } from './upgrade.ts';
+import { opJson, violationJson } from './plan.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
+import type { upgradeDocument } from './schema/upgrade.ts';
+import { wrap } from './wrap.ts';
 
 /** Invariants longer than this many characters are summarized, not printed. */
 const MAX_INVARIANT_CHARS = 400;

@@ -5,12 +5,12 @@
  * the admitting one; or the proof that the direction is empty.
  */
 import { assertNever } from '../model/op.ts';
-import { opJson, violationJson } from '../report/plan.ts';
-import { type JsonOf, SCHEMA_VERSION } from '../report/schema/common.ts';
-import type { diffRulesDocument } from '../report/schema/diff-rules.ts';
-import { wrap } from '../report/wrap.ts';
+import type { DiffRulesResult, DirectionResult } from '../query/diff-rules.ts';
 import { printTerm } from '../smt/term.ts';
-import type { DiffRulesResult, DirectionResult } from './diff-rules.ts';
+import { opJson, violationJson } from './plan.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
+import type { diffRulesDocument } from './schema/diff-rules.ts';
+import { wrap } from './wrap.ts';
 
 type DiffRulesJson = JsonOf<typeof diffRulesDocument>;
 

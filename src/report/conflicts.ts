@@ -5,12 +5,12 @@
  */
 import type { Violation } from '../kernel/rules.ts';
 import { assertNever } from '../model/op.ts';
-import { violationJson } from '../report/plan.ts';
-import { type JsonOf, SCHEMA_VERSION } from '../report/schema/common.ts';
-import type { conflictsDocument } from '../report/schema/conflicts.ts';
-import { wrap } from '../report/wrap.ts';
-import type { Conflict, ConflictReport, FailedOrder, Rejection } from './conflicts.ts';
-import type { PairResult } from './conflicts-replay.ts';
+import type { Conflict, ConflictReport, FailedOrder, Rejection } from '../query/conflicts.ts';
+import type { PairResult } from '../query/conflicts-replay.ts';
+import { violationJson } from './plan.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
+import type { conflictsDocument } from './schema/conflicts.ts';
+import { wrap } from './wrap.ts';
 
 /** The overall answer: what the exit status reports. */
 export type ConflictVerdict = 'conflicts' | 'no-conflicts' | 'unknown';
