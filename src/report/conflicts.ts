@@ -8,6 +8,8 @@ import { assertNever } from '../model/op.ts';
 import type { Conflict, ConflictReport, FailedOrder, Rejection } from '../query/conflicts.ts';
 import type { PairResult } from '../query/conflicts-replay.ts';
 import { violationJson } from './plan.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
+import type { conflictsDocument } from './schema/conflicts.ts';
 import { wrap } from './wrap.ts';
 
 /** The overall answer: what the exit status reports. */
@@ -254,7 +256,10 @@ export function conflictsText(
   return lines.join('\n');
 }
 
-function rejectionJson(r: Rejection): Record<string, unknown> {
+type ConflictsJson = JsonOf<typeof conflictsDocument>;
+type PairJson = ConflictsJson['matrix']['pairs'][number];
+
+function rejectionJson(r: Rejection) {
   return {
     patch: r.patch,
     klpPatches: r.klpPatches,
@@ -263,11 +268,11 @@ function rejectionJson(r: Rejection): Record<string, unknown> {
   };
 }
 
-function failedOrderJson(f: FailedOrder): Record<string, unknown> {
+function failedOrderJson(f: FailedOrder): ConflictsJson['conflicts'][number]['failing'][number] {
   return { order: f.prefix, ...rejectionJson(f.rejection) };
 }
 
-function pairJson(installed: string, loaded: string, c: PairResult): Record<string, unknown> {
+function pairJson(installed: string, loaded: string, c: PairResult): PairJson {
   switch (c.kind) {
     case 'ok':
       return { installed, loaded, result: 'ok', klpPatches: c.klpPatches };
@@ -281,19 +286,18 @@ function pairJson(installed: string, loaded: string, c: PairResult): Record<stri
 }
 
 /**
- * The report as one JSON object: `verdict`, `complete`, `stop`, `conflicts` (each with every
- * failing order and the orders that load without one member), `matrix` (every ordered pair),
- * what was established when stopped early, and the work done.
+ * The report as one JSON document (docs/schema/conflicts.schema.json): `verdict`, `complete`,
+ * `stop`, `conflicts` (each with every failing order and the orders that load without one
+ * member), `matrix` (every ordered pair), what was established when stopped early, and the
+ * work done.
  *
  * @example
  * conflictsJson({ file: 'stream.catalog.yaml' }, report).verdict // 'conflicts'
  */
-export function conflictsJson(
-  meta: { readonly file: string },
-  r: ConflictReport,
-): Record<string, unknown> {
+export function conflictsJson(meta: { readonly file: string }, r: ConflictReport): ConflictsJson {
   const s = r.status;
   return {
+    schemaVersion: SCHEMA_VERSION,
     catalog: meta.file,
     rules: r.rules,
     verdict: conflictVerdict(r),
@@ -319,9 +323,10 @@ export function conflictsJson(
       patches: r.matrix.patches,
       alone: r.matrix.patches.map((patch, i) => {
         const a = r.matrix.alone[i];
-        return a === null || a === undefined
-          ? { patch, result: 'ok' }
-          : { patch, result: a.errno, ...rejectionJson(a) };
+        if (a === null || a === undefined) return { patch, result: 'ok' };
+        // `patch` first, as in the `ok` case (the rejection's patch is this same patch).
+        const { patch: rejected, ...rest } = rejectionJson(a);
+        return { patch: rejected, result: a.errno, ...rest };
       }),
       pairs: r.matrix.cells.flatMap((row, i) =>
         row.flatMap((c, j) =>

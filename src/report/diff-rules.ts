@@ -4,17 +4,17 @@
  * simulator's transcript under the rejecting rule set, why it rejects, and the last step under
  * the admitting one; or the proof that the direction is empty.
  */
-import { assertNever, type Op } from '../model/op.ts';
+import { assertNever } from '../model/op.ts';
 import type { DiffRulesResult, DirectionResult } from '../query/diff-rules.ts';
 import { printTerm } from '../smt/term.ts';
-import { violationJson } from './plan.ts';
+import { opJson, violationJson } from './plan.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
+import type { diffRulesDocument } from './schema/diff-rules.ts';
 import { wrap } from './wrap.ts';
 
-function opJson(op: Op): { op: string; patch: string | null } {
-  return { op: op.kind, patch: op.kind === 'complete' ? null : op.patch };
-}
+type DiffRulesJson = JsonOf<typeof diffRulesDocument>;
 
-function directionJson(d: DirectionResult | null): Record<string, unknown> | null {
+function directionJson(d: DirectionResult | null): DiffRulesJson['leftOnly'] {
   if (d === null) return null;
   const s = d.scenario;
   const last = s?.rejected.at(-1);
@@ -47,14 +47,16 @@ function directionJson(d: DirectionResult | null): Record<string, unknown> | nul
 }
 
 /**
- * The result as one JSON-ready object: `left`, `right`, `verdict`, `summary`, `leftOnly` and
- * `rightOnly` (each `admits`, `rejects`, `verdict`, `scenario`, `certificate`), `stats`.
+ * The result as one JSON document (docs/schema/diff-rules.schema.json): `schemaVersion`,
+ * `left`, `right`, `verdict`, `summary`, `leftOnly` and `rightOnly` (each `admits`, `rejects`,
+ * `verdict`, `scenario`, `certificate`), `stats`.
  *
  * @example
- * stringify(diffRulesJson(r)) // '{"left":"upstream","right":"replace-set","verdict":"differ",...}'
+ * stringify(diffRulesJson(r)) // '{"schemaVersion":1,"left":"upstream","right":"replace-set",...}'
  */
-export function diffRulesJson(r: DiffRulesResult): Record<string, unknown> {
+export function diffRulesJson(r: DiffRulesResult): DiffRulesJson {
   return {
+    schemaVersion: SCHEMA_VERSION,
     left: r.left,
     right: r.right,
     transitions: r.transitions,

@@ -8,6 +8,19 @@ import type { Violation } from '../kernel/rules.ts';
 import { formatOp, type Op } from '../model/op.ts';
 import type { System } from '../model/system.ts';
 import { stateIdJson, systemJson } from './json.ts';
+import {
+  type JsonOf,
+  type op as opSchema,
+  SCHEMA_VERSION,
+  type system,
+  type violation,
+} from './schema/common.ts';
+import type {
+  checkPlanDocument,
+  checkPlanEntry,
+  simulatePlanDocument,
+  simulatePlanEntry,
+} from './schema/plan.ts';
 import { wrap } from './wrap.ts';
 
 export interface PlanMeta {
@@ -16,11 +29,27 @@ export interface PlanMeta {
   readonly transitions: 'auto' | 'manual';
 }
 
-function opJson(op: Op): { op: string; patch: string | null } {
+type SimulatePlanEntry = JsonOf<typeof simulatePlanEntry>;
+type CheckPlanEntry = JsonOf<typeof checkPlanEntry>;
+type CheckStep = CheckPlanEntry['steps'][number];
+
+/**
+ * An operation in JSON: `{op, patch}`, `patch` null for `complete`.
+ *
+ * @example
+ * opJson({ kind: 'insmod', patch: 'P' }) // { op: 'insmod', patch: 'P' }
+ */
+export function opJson(op: Op): JsonOf<typeof opSchema> {
   return { op: op.kind, patch: op.kind === 'complete' ? null : op.patch };
 }
 
-export function violationJson(v: Violation): Record<string, unknown> {
+/**
+ * A kernel rule violation in JSON, its state id as {@link stateIdJson} writes it.
+ *
+ * @example
+ * violationJson(v).state // '0x696f75726e670002'
+ */
+export function violationJson(v: Violation): JsonOf<typeof violation> {
   return {
     rule: v.rule,
     state: v.state === null ? null : stateIdJson(v.state),
@@ -38,7 +67,7 @@ function stepViolations(s: StepRun): readonly Violation[] {
 }
 
 /** A step's solver proof in JSON; null when the step asks the rules nothing. */
-function proofJson(p: StepProofResult | undefined): Record<string, unknown> | null {
+function proofJson(p: StepProofResult | undefined): CheckStep['proof'] {
   if (p === undefined || p.kind === 'no-question') return null;
   if (p.kind === 'unknown') return { verdict: 'unknown', reason: p.reason, detail: p.detail };
   return {
@@ -57,15 +86,40 @@ function proofJson(p: StepProofResult | undefined): Record<string, unknown> | nu
   };
 }
 
-/**
- * The whole run as one JSON object. `simulate` passes no proofs; `check` passes the solver's
- * proof of every step, and each step gains `proof` and `waysOut`.
- */
-export function planJson(
+function stepJson(s: StepRun): SimulatePlanEntry['steps'][number] {
+  return {
+    ...opJson(s.step.op),
+    result: s.outcome.result,
+    expected: s.step.expect,
+    line: s.step.source.position(s.step.span.start).line,
+    reasons: stepViolations(s).map(violationJson),
+  };
+}
+
+function checkStepJson(s: StepRun, proof: StepProofResult | undefined): CheckStep {
+  const json = proofJson(proof);
+  return {
+    ...stepJson(s),
+    waysOut: json === null || json.verdict === 'unknown' ? [] : json.waysOut,
+    proof: json,
+  };
+}
+
+/** The fields of simulate and check around the steps, in document order. */
+function planEntry<S>(
   meta: PlanMeta,
   run: PlanRun,
-  proofs: readonly StepProofResult[] | null,
-): Record<string, unknown> {
+  steps: (s: StepRun, i: number) => S,
+): {
+  file: string;
+  rules: string;
+  transitions: 'auto' | 'manual';
+  ok: boolean;
+  error?: string;
+  steps: S[];
+  final: JsonOf<typeof system>;
+  log: string[];
+} {
   const setupLog = run.setup.flatMap((o) => o.log);
   if (run.kind === 'setup-failed') {
     return {
@@ -84,23 +138,99 @@ export function planJson(
     rules: meta.rules,
     transitions: meta.transitions,
     ok: run.ok,
-    steps: run.steps.map((s, i) => {
-      const proof = proofs === null ? undefined : proofs[i];
-      const json = proofJson(proof);
-      return {
-        ...opJson(s.step.op),
-        result: s.outcome.result,
-        expected: s.step.expect,
-        line: s.step.source.position(s.step.span.start).line,
-        reasons: stepViolations(s).map(violationJson),
-        ...(proofs === null
-          ? {}
-          : { waysOut: json === null ? [] : (json.waysOut ?? []), proof: json }),
-      };
-    }),
+    steps: run.steps.map(steps),
     final: systemJson(run.final),
     log: [...setupLog, ...run.steps.flatMap((s) => s.outcome.log)],
   };
+}
+
+/**
+ * `simulate` of one plan as an entry of the several-plans document (no `schemaVersion`).
+ *
+ * @example
+ * simulateEntryJson(meta, run).steps[0]?.result // 'ok'
+ */
+export function simulateEntryJson(meta: PlanMeta, run: PlanRun): SimulatePlanEntry {
+  return planEntry(meta, run, stepJson);
+}
+
+/**
+ * `check` of one plan as an entry of the several-plans document (no `schemaVersion`): each
+ * step gains `waysOut` and the solver's `proof`; `certificate` is the `--certificate`
+ * directory or null.
+ *
+ * @example
+ * checkEntryJson(meta, run, proofs, null).steps[1]?.proof?.verdict // 'rejected'
+ */
+export function checkEntryJson(
+  meta: PlanMeta,
+  run: PlanRun,
+  proofs: readonly StepProofResult[],
+  certificate: string | null,
+): CheckPlanEntry {
+  return {
+    ...planEntry(meta, run, (s, i) => checkStepJson(s, proofs[i])),
+    certificate,
+  };
+}
+
+/**
+ * `simulate PLAN --format json`: the whole run as one document.
+ *
+ * @example
+ * stringify(simulateJson(meta, run)) // '{"schemaVersion":1,"file":"a.plan.yaml","rules":"upstream",...}'
+ */
+export function simulateJson(meta: PlanMeta, run: PlanRun): JsonOf<typeof simulatePlanDocument> {
+  return { schemaVersion: SCHEMA_VERSION, ...simulateEntryJson(meta, run) };
+}
+
+/**
+ * `check PLAN --format json`: the whole run with the solver's proof of every step.
+ *
+ * @example
+ * stringify(checkJson(meta, run, proofs, null)) // '{"schemaVersion":1,"file":"a.plan.yaml",...,"certificate":null}'
+ */
+export function checkJson(
+  meta: PlanMeta,
+  run: PlanRun,
+  proofs: readonly StepProofResult[],
+  certificate: string | null,
+): JsonOf<typeof checkPlanDocument> {
+  return { schemaVersion: SCHEMA_VERSION, ...checkEntryJson(meta, run, proofs, certificate) };
+}
+
+/**
+ * Several PLAN files as one document: one entry per file, in the order given.
+ *
+ * @example
+ * stringify(plansJson([simulateEntryJson(a, runA), simulateEntryJson(b, runB)])) // '{"schemaVersion":1,"plans":[...]}'
+ */
+export function plansJson<E extends SimulatePlanEntry | CheckPlanEntry>(
+  plans: readonly E[],
+): { readonly schemaVersion: typeof SCHEMA_VERSION; readonly plans: readonly E[] } {
+  return { schemaVersion: SCHEMA_VERSION, plans };
+}
+
+/**
+ * One plan as an entry (no `schemaVersion`; src/cli/main.ts adds it to the document):
+ * {@link simulateEntryJson} without proofs, {@link checkEntryJson} with them, `certificate`
+ * null for the caller to set.
+ *
+ * @example
+ * planJson(meta, run, null).steps[0]?.result // 'ok'
+ */
+export function planJson(meta: PlanMeta, run: PlanRun, proofs: null): SimulatePlanEntry;
+export function planJson(
+  meta: PlanMeta,
+  run: PlanRun,
+  proofs: readonly StepProofResult[],
+): CheckPlanEntry;
+export function planJson(
+  meta: PlanMeta,
+  run: PlanRun,
+  proofs: readonly StepProofResult[] | null,
+): SimulatePlanEntry | CheckPlanEntry {
+  return proofs === null ? simulateEntryJson(meta, run) : checkEntryJson(meta, run, proofs, null);
 }
 
 /** `simulate` in text: the transcript, then one summary line. */

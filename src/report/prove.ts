@@ -6,32 +6,38 @@
  */
 import { formatBinding } from '../eval/rules.ts';
 import type { Violation } from '../kernel/index.ts';
-import { assertNever, type Op } from '../model/op.ts';
+import { assertNever } from '../model/op.ts';
 import type { Explanation, ProveResult } from '../prove/prove.ts';
 import { printTerm, termSize } from '../smt/term.ts';
-import { violationJson } from './plan.ts';
+import { opJson, violationJson } from './plan.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
+import type { proveInvariantDocument, proveLoadableDocument } from './schema/prove.ts';
 import { wrap } from './wrap.ts';
 
 /** Invariants longer than this many characters are summarized, not printed. */
 const MAX_INVARIANT_CHARS = 400;
 
-function opJson(op: Op): { op: string; patch: string | null } {
-  return { op: op.kind, patch: op.kind === 'complete' ? null : op.patch };
-}
+type ProveJson = JsonOf<typeof proveLoadableDocument> | JsonOf<typeof proveInvariantDocument>;
 
 /**
- * The result as one JSON-ready object: `query`, `patch` (or `invariant`), `rules`, `verdict`,
- * `counterexample` (`steps`, `patches`, `log`, `shortest`), `explanation`, `certificate`,
- * `stats`.
+ * The result as one JSON document (docs/schema/prove.schema.json): `schemaVersion`, `query`,
+ * `patch` (or `invariant`), `rules`, `verdict`, `counterexample` (`steps`, `patches`, `log`,
+ * `shortest`), `explanation`, `certificate`, `stats`.
  *
  * @example
- * stringify(proveJson(result)) // '{"query":"loadable","patch":"P","rules":"upstream","verdict":"refuted",...}'
+ * stringify(proveJson(result)) // '{"schemaVersion":1,"query":"loadable","patch":"P","rules":"upstream",...}'
  */
-export function proveJson(r: ProveResult): Record<string, unknown> {
+export function proveJson(r: ProveResult): ProveJson {
+  const body = proveBody(r);
+  return r.query === 'loadable'
+    ? { schemaVersion: SCHEMA_VERSION, query: 'loadable', patch: r.subject, ...body }
+    : { schemaVersion: SCHEMA_VERSION, query: 'invariant', invariant: r.subject, ...body };
+}
+
+/** Everything after the claim's subject, in document order. */
+function proveBody(r: ProveResult): Omit<ProveJson, 'schemaVersion' | 'query' | 'diagnostics'> {
   const cex = r.counterexample;
   return {
-    query: r.query,
-    ...(r.query === 'loadable' ? { patch: r.subject } : { invariant: r.subject }),
     rules: r.rules,
     transitions: r.transitions,
     initial: r.initial,
@@ -70,7 +76,7 @@ export function proveJson(r: ProveResult): Record<string, unknown> {
   };
 }
 
-function explanationJson(e: Explanation): Record<string, unknown> {
+function explanationJson(e: Explanation): NonNullable<ProveJson['explanation']> {
   switch (e.kind) {
     case 'rejection':
       return {

@@ -6,7 +6,7 @@
  * or the configurations on which no declaration is admitted. As text for people and as one
  * JSON object for scripts.
  */
-import { assertNever, formatOp, type Op } from '../model/op.ts';
+import { assertNever, formatOp } from '../model/op.ts';
 import { formatStateId, type KlpFunc, type Patch } from '../model/patch.ts';
 import {
   type ChoiceResult,
@@ -16,7 +16,9 @@ import {
   type Witness,
 } from '../query/synth.ts';
 import { stateIdJson, systemJson } from './json.ts';
-import { violationJson } from './plan.ts';
+import { opJson, violationJson } from './plan.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
+import type { synthDocument } from './schema/synth.ts';
 import { wrap } from './wrap.ts';
 
 function yamlFunction(f: KlpFunc): string {
@@ -79,11 +81,11 @@ export function declarationC(d: Patch): string {
   return lines.join('\n');
 }
 
-function opJson(op: Op): { op: string; patch: string | null } {
-  return { op: op.kind, patch: op.kind === 'complete' ? null : op.patch };
-}
+type SynthJson = JsonOf<typeof synthDocument>;
+type ChoiceJson = SynthJson['choices'][number];
+type RejectionJson = Extract<ChoiceJson, { outcome: 'found' }>['needs'][number]['without'];
 
-function declarationJson(d: Patch): Record<string, unknown> {
+function declarationJson(d: Patch): NonNullable<SynthJson['smallest']> {
   return {
     replace: d.replace,
     states: d.states.map((s) => ({ id: stateIdJson(s.id), version: s.version })),
@@ -92,11 +94,11 @@ function declarationJson(d: Patch): Record<string, unknown> {
   };
 }
 
-function witnessJson(w: Witness): Record<string, unknown> {
+function witnessJson(w: Witness): RejectionJson['configuration'] {
   return { origin: w.origin, steps: w.steps.map(opJson), ...systemJson(w.system) };
 }
 
-function rejectionJson(r: Rejection): Record<string, unknown> {
+function rejectionJson(r: Rejection): RejectionJson {
   return {
     configuration: witnessJson(r.witness),
     declaration: {
@@ -109,12 +111,12 @@ function rejectionJson(r: Rejection): Record<string, unknown> {
   };
 }
 
-function choiceJson(c: ChoiceResult): Record<string, unknown> {
-  const head = { replace: c.replace, outcome: c.kind };
+function choiceJson(c: ChoiceResult): ChoiceJson {
   switch (c.kind) {
     case 'found':
       return {
-        ...head,
+        replace: c.replace,
+        outcome: 'found',
         declaration: declarationJson(c.declaration),
         needs: c.needs.map((n) => ({
           id: stateIdJson(n.id),
@@ -130,7 +132,8 @@ function choiceJson(c: ChoiceResult): Record<string, unknown> {
       };
     case 'none':
       return {
-        ...head,
+        replace: c.replace,
+        outcome: 'none',
         minimal: c.minimal,
         configurations: c.blockers.map((b) => ({
           ...witnessJson(b.witness),
@@ -140,7 +143,8 @@ function choiceJson(c: ChoiceResult): Record<string, unknown> {
       };
     case 'unknown':
       return {
-        ...head,
+        replace: c.replace,
+        outcome: 'unknown',
         reason: c.reason,
         bound:
           c.bound === null
@@ -149,23 +153,25 @@ function choiceJson(c: ChoiceResult): Record<string, unknown> {
         candidates: c.candidates,
       };
     case 'not-asked':
-      return head;
+      return { replace: c.replace, outcome: 'not-asked' };
     default:
       return assertNever(c, 'choice');
   }
 }
 
 /**
- * The result as one JSON-ready object: `patch`, `rules`, `verdict`, `cumulative` (`must`,
- * `must-not`, `either` or null), `smallest` (with `yaml` and `c`), `choices` (one per value of
- * `replace`: `found` with `needs` and `proof`, `none` with the `configurations` that rule every
- * declaration out, `unknown`, or `not-asked`), `universe`, `stats`.
+ * The result as one JSON document (docs/schema/synth.schema.json): `schemaVersion`, `patch`,
+ * `rules`, `verdict`, `cumulative` (`must`, `must-not`, `either` or null), `smallest` (with
+ * `yaml` and `c`), `choices` (one per value of `replace`: `found` with `needs` and `proof`,
+ * `none` with the `configurations` that rule every declaration out, `unknown`, or
+ * `not-asked`), `universe`, `stats`.
  *
  * @example
- * stringify(synthJson(result)) // '{"patch":"P","rules":"upstream","verdict":"found",...}'
+ * stringify(synthJson(result)) // '{"schemaVersion":1,"patch":"P","rules":"upstream",...}'
  */
-export function synthJson(r: SynthResult): Record<string, unknown> {
+export function synthJson(r: SynthResult): SynthJson {
   return {
+    schemaVersion: SCHEMA_VERSION,
     patch: r.patch,
     rules: r.rules,
     transitions: r.transitions,

@@ -4,10 +4,12 @@
  * replay, or why no path exists and how that was proved.
  */
 
-import { assertNever, type Op } from '../model/op.ts';
-import type { UpgradeResult } from '../query/upgrade.ts';
+import { assertNever } from '../model/op.ts';
+import type { UnreachableReason, UpgradeResult } from '../query/upgrade.ts';
 import { printTerm, termSize } from '../smt/term.ts';
-import { violationJson } from './plan.ts';
+import { opJson, violationJson } from './plan.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
+import type { upgradeDocument } from './schema/upgrade.ts';
 import { wrap } from './wrap.ts';
 
 /** Invariants longer than this many characters are summarized, not printed. */
@@ -23,20 +25,19 @@ function modeWords(r: UpgradeResult): string {
     : 'transitions manual: a pending patching transition to the target counts as reached';
 }
 
-function opJson(op: Op): { op: string; patch: string | null } {
-  return { op: op.kind, patch: op.kind === 'complete' ? null : op.patch };
-}
+type UpgradeJson = JsonOf<typeof upgradeDocument>;
 
 /**
- * The result as one JSON-ready object: `from`, `to`, `rules`, `transitions`, `verdict`,
- * `summary`, `path` (`steps`, `log`), `reason`, `certificate`, `stats`.
+ * The result as one JSON document (docs/schema/upgrade.schema.json): `schemaVersion`, `from`,
+ * `to`, `rules`, `transitions`, `verdict`, `summary`, `path` (`steps`, `log`), `reason`,
+ * `certificate`, `stats`.
  *
  * @example
- * stringify(upgradeJson(r)) // '{"from":["a"],"to":["b"],"rules":"upstream","verdict":"reachable",...}'
+ * stringify(upgradeJson(r)) // '{"schemaVersion":1,"from":["a"],"to":["b"],"rules":"upstream",...}'
  */
-export function upgradeJson(r: UpgradeResult): Record<string, unknown> {
-  const reason = r.reason;
+export function upgradeJson(r: UpgradeResult): UpgradeJson {
   return {
+    schemaVersion: SCHEMA_VERSION,
     from: r.from,
     to: r.to,
     rules: r.rules,
@@ -47,26 +48,7 @@ export function upgradeJson(r: UpgradeResult): Record<string, unknown> {
       r.path === null
         ? null
         : { steps: r.path.steps.map(opJson), log: r.path.outcomes.flatMap((o) => o.log) },
-    reason:
-      reason === null
-        ? null
-        : {
-            kind: reason.kind,
-            ...(reason.kind === 'invariant' ? {} : { patch: reason.patch }),
-            message: reason.message,
-            ...(reason.kind === 'stays' && reason.disable !== null
-              ? {
-                  disable: {
-                    result: reason.disable.result,
-                    log: reason.disable.log,
-                    reasons:
-                      reason.disable.verdict !== null && !reason.disable.verdict.ok
-                        ? reason.disable.verdict.violations.map(violationJson)
-                        : [],
-                  },
-                }
-              : {}),
-          },
+    reason: r.reason === null ? null : reasonJson(r.reason),
     certificate:
       r.proof === null
         ? null
@@ -78,6 +60,37 @@ export function upgradeJson(r: UpgradeResult): Record<string, unknown> {
     stats: { ms: Math.round(r.ms), depth: r.depth },
     ...(r.error === null ? {} : { error: r.error.message }),
   };
+}
+
+function reasonJson(reason: UnreachableReason): NonNullable<UpgradeJson['reason']> {
+  switch (reason.kind) {
+    case 'stays': {
+      const d = reason.disable;
+      return {
+        kind: 'stays',
+        patch: reason.patch,
+        message: reason.message,
+        ...(d === null
+          ? {}
+          : {
+              disable: {
+                result: d.result,
+                log: d.log,
+                reasons:
+                  d.verdict !== null && !d.verdict.ok
+                    ? d.verdict.violations.map(violationJson)
+                    : [],
+              },
+            }),
+      };
+    }
+    case 'never-enabled':
+      return { kind: 'never-enabled', patch: reason.patch, message: reason.message };
+    case 'invariant':
+      return { kind: 'invariant', message: reason.message };
+    default:
+      return assertNever(reason, 'reason');
+  }
 }
 
 /**

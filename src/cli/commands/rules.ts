@@ -5,6 +5,7 @@
 import type { CheckedRule, CheckedRuleSet } from '../../lang/checker.ts';
 import { loadRuleSet, ruleSetNames } from '../../lang/load.ts';
 import { printBinder, printExpr } from '../../lang/printer.ts';
+import { rulesCheckJson, rulesListJson } from '../../report/rules.ts';
 import { wrap } from '../../report/wrap.ts';
 import { type Diagnostic, hasErrors } from '../../source/diagnostic.ts';
 import { badInput, type CommandGroup, type CommandSpec, result } from '../command.ts';
@@ -46,7 +47,7 @@ const listCommand: CommandSpec = {
       EXIT.ok,
       `${sets.length} rule set${sets.length === 1 ? '' : 's'}: ${sets.map((rs) => rs.name).join(', ')}`,
       () => sets.map((rs) => ruleSetText(rs, detailed, ctx.io.columns)).join('\n\n'),
-      () => ({ ruleSets: sets.map(ruleSetJson) }),
+      () => rulesListJson(sets),
     );
   },
 };
@@ -100,7 +101,7 @@ const checkCommand: CommandSpec = {
       EXIT.ok,
       files.length === 1 ? (lines[0] ?? '') : `${plural(files.length, 'rule file')}, ok`,
       () => lines.join('\n'),
-      () => ({ files }),
+      () => rulesCheckJson(files),
     );
   },
 };
@@ -120,42 +121,6 @@ function allRules(rs: CheckedRuleSet): CheckedRule[] {
     ...rs.invariants,
     ...rs.policies,
   ];
-}
-
-function ruleJson(r: CheckedRule): Record<string, unknown> {
-  return {
-    name: r.name,
-    mode: r.mode,
-    sentence: r.sentence,
-    for: r.binders.map(printBinder),
-    when: r.when === null ? null : printExpr(r.when),
-    require: r.require === null ? null : printExpr(r.require),
-    errno: r.reject?.errno ?? null,
-  };
-}
-
-function ruleSetJson(rs: CheckedRuleSet): Record<string, unknown> {
-  return {
-    name: rs.name,
-    file: rs.source.file,
-    sentence: rs.sentence,
-    enable:
-      rs.enable === null ? null : { patch: rs.enable.patch, rules: rs.enable.rules.map(ruleJson) },
-    disable:
-      rs.disable === null
-        ? null
-        : { patch: rs.disable.patch, rules: rs.disable.rules.map(ruleJson) },
-    replaces:
-      rs.complete === null
-        ? null
-        : {
-            incoming: rs.complete.incoming,
-            old: rs.complete.old,
-            when: printExpr(rs.complete.when),
-          },
-    invariants: rs.invariants.map(ruleJson),
-    policies: rs.policies.map(ruleJson),
-  };
 }
 
 function ruleSetText(rs: CheckedRuleSet, detailed: boolean, width: number): string {
