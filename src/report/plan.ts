@@ -1,5 +1,6 @@
 /**
- * Plan runs -> text (the transcript; the explained check) and JSON.
+ * Plan runs -> text (the transcript; the explained check) and JSON (the documents of
+ * docs/schema/simulate.schema.json and check.schema.json).
  */
 import { explainFailure } from '../analysis/mechanics.ts';
 import type { PlanRun, StepRun } from '../analysis/run-plan.ts';

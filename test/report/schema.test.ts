@@ -1,12 +1,13 @@
 /**
  * Every `--format json` document validates against its PUBLISHED JSON Schema
  * (docs/schema/<name>.schema.json, read from disk and compiled by ajv for draft 2020-12): every
- * bundled example plan through `simulate` and `check`, every example catalog through `prove
- * loadable`, `prove invariant`, `conflicts`, `upgrade`, `synth` and `diff-rules`, the shipped
- * rule sets and the rule-language fixtures through `rules list` and `rules check`, the
- * several-plans document and the bad-input document. Each document is also parsed by the zod
- * schema it was generated from, so the two cannot drift apart silently. Commands run in-process;
- * each command runs once and its output is shared by the assertions.
+ * bundled example plan through `simulate` and `check` (one at a time and all at once), every
+ * example catalog through `prove loadable`, `prove invariant`, `conflicts`, `upgrade` and
+ * `synth`, `diff-rules` on the block-disable example, the shipped rule sets and the
+ * rule-language fixtures through `rules list` and `rules check`, bad input of every command,
+ * and `--quiet`. Each document is also parsed by the zod schema it was generated from, so the
+ * two cannot drift apart silently. Commands run in-process, each once; assertions share the
+ * output.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
