@@ -92,7 +92,7 @@ export function layoutFor(vermagic: string): KlpLayout | string {
   const minor = Number(m[2]);
   if (major > 5 || (major === 5 && minor >= 5)) return LAYOUT_5_5;
   if (major === 5 && minor >= 1) return LAYOUT_5_1;
-  return `kernel ${major}.${minor} predates atomic replace (5.1): its \`struct klp_patch\` layout is not read`;
+  return `kernel ${major}.${minor} predates atomic replace (5.1)`;
 }
 
 /**
