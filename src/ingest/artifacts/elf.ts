@@ -115,8 +115,10 @@ export type ElfRead =
 class Bytes {
   readonly #view: DataView;
   readonly length: number;
+  readonly bytes: Uint8Array;
 
   constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.length = bytes.byteLength;
   }
@@ -283,17 +285,26 @@ function readSections(b: Bytes): ElfSection[] | Stop {
   return out;
 }
 
+const LATIN1 = new TextDecoder('latin1');
+
+/**
+ * The NUL-terminated string at `at` of `bytes` (bytes as Latin-1 characters, so any byte is
+ * kept); null when no NUL comes before `end`.
+ *
+ * @example
+ * cString(new TextEncoder().encode('name=klp_ids\0'), 0, 13) // 'name=klp_ids'
+ */
+export function cString(bytes: Uint8Array, at: number, end: number): string | null {
+  const stop = Math.min(end, bytes.length);
+  if (at < 0 || at >= stop) return null;
+  const nul = bytes.subarray(at, stop).indexOf(0);
+  return nul < 0 ? null : LATIN1.decode(bytes.subarray(at, at + nul));
+}
+
 /** A NUL-terminated string at `at` inside a string table section; null when out of bounds. */
 function readString(b: Bytes, table: Omit<ElfSection, 'name'>, at: number): string | null {
   if (at >= table.size) return null;
-  const chars: number[] = [];
-  for (let i = table.offset + at; i < table.offset + table.size; i++) {
-    const c = b.u8(i);
-    if (c === null) return null;
-    if (c === 0) return String.fromCharCode(...chars);
-    chars.push(c);
-  }
-  return null;
+  return cString(b.bytes, table.offset + at, table.offset + table.size);
 }
 
 function readSymbols(b: Bytes, sections: readonly ElfSection[]): ElfSymbol[] | Stop {

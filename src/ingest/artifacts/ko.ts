@@ -21,6 +21,7 @@
 import { readFileSync } from 'node:fs';
 import { Source } from '../../source/source.ts';
 import {
+  cString,
   type ElfFile,
   type ElfRela,
   type ElfSection,
@@ -31,6 +32,7 @@ import {
   SHF_ALLOC,
   SHF_EXECINSTR,
   SHN_UNDEF,
+  sectionBytes,
   sectionUint,
 } from './elf.ts';
 import type { Origin } from './origin.ts';
@@ -144,6 +146,8 @@ interface ModInfo {
   readonly entries: ReadonlyMap<string, { readonly value: string; readonly offset: number }>;
   readonly params: readonly string[];
 }
+
+const LATIN1 = new TextDecoder('latin1');
 
 class ModuleReader {
   readonly #file: string;
@@ -297,7 +301,7 @@ class ModuleReader {
     let start = 0;
     for (let i = 0; i <= bytes.length; i++) {
       if (i < bytes.length && bytes[i] !== 0) continue;
-      const text = String.fromCharCode(...bytes.subarray(start, i));
+      const text = LATIN1.decode(bytes.subarray(start, i));
       const eq = text.indexOf('=');
       if (eq > 0) {
         const key = text.slice(0, eq);
@@ -555,13 +559,9 @@ class ModuleReader {
   }
 
   #string(section: ElfSection, at: number): string | null {
-    const chars: number[] = [];
-    for (let i = at; i < section.size; i++) {
-      const c = sectionUint(this.#elf, section, i, 1);
-      if (c === null) break;
-      if (c === 0n) return String.fromCharCode(...chars);
-      chars.push(Number(c));
-    }
+    const bytes = sectionBytes(this.#elf, section, 0, section.size);
+    const s = bytes === null ? null : cString(bytes, at, bytes.length);
+    if (s !== null) return s;
     this.#r.error(
       'KV0405',
       this.#fileOffset(section, at),

@@ -25,7 +25,9 @@ interface Seen {
 
 function seen(d: Diagnostic): Seen {
   const at =
-    d.offset === undefined ? d.source.location(d.span.start) : `${d.source.file}+0x${d.offset.toString(16)}`;
+    d.offset === undefined
+      ? d.source.location(d.span.start)
+      : `${d.source.file}+0x${d.offset.toString(16)}`;
   return {
     code: d.code,
     severity: d.severity,
@@ -60,15 +62,18 @@ describe('C sources', () => {
         severity: 'error',
         at: `${file}:7:9`,
         text: 'VENDOR_STATE',
-        message: '`id` is unresolved: `VENDOR_STATE` is not defined in this source or its local includes',
-        help: 'define it with `-D VENDOR_STATE=VALUE`, or add its header\'s folder with `-I DIR`',
+        message:
+          '`id` is unresolved: `VENDOR_STATE` is not defined in this source or its local includes',
+        help: "define it with `-D VENDOR_STATE=VALUE`, or add its header's folder with `-I DIR`",
       },
     ]);
   });
 
   it('KV0412 is resolved by -D', () => {
     const file = join(CASES, 'unresolved-macro/klp_vendor.c');
-    const built = buildCatalog([file], { defines: new Map([['VENDOR_STATE', '0x8173f7e2ce67e6caUL']]) });
+    const built = buildCatalog([file], {
+      defines: new Map([['VENDOR_STATE', '0x8173f7e2ce67e6caUL']]),
+    });
     expect(built.diagnostics).toEqual([]);
     expect(built.patches[0]?.states.map((s) => s.id)).toEqual([0x8173f7e2ce67e6can]);
   });
@@ -150,7 +155,9 @@ describe('C sources', () => {
     const file = join(MODULES, 'kernel', 'test_klp_atomic_replace.c');
     collect(buildCatalog([file]).diagnostics);
     expect(build(file).map((d) => [d.code, d.at])).toEqual([['KV0407', `${file}:44:2`]]);
-    const supplied = buildCatalog([file], { replace: new Map([['test_klp_atomic_replace', true]]) });
+    const supplied = buildCatalog([file], {
+      replace: new Map([['test_klp_atomic_replace', true]]),
+    });
     expect(supplied.diagnostics).toEqual([]);
     expect(supplied.patches[0]?.replace).toBe(true);
     expect(supplied.patches[0]?.replaceOrigin).toEqual({
@@ -193,7 +200,10 @@ describe('modules', () => {
     const u = readModule('f.ko', unrelocated);
     collect(u.diagnostics);
     expect(u.diagnostics.map((d) => [d.code, d.message])).toEqual([
-      ['KV0405', 'pointer `name` of a `struct klp_object` at .data+0x140 holds 0x1234 without a relocation'],
+      [
+        'KV0405',
+        'pointer `name` of a `struct klp_object` at .data+0x140 holds 0x1234 without a relocation',
+      ],
     ]);
   });
 });
@@ -216,9 +226,15 @@ describe('catalog build', () => {
   });
 
   it('KV0415: a path that is no artifact; KV0404: a module that is no livepatch', () => {
-    const ds = collect(buildCatalog(['README.md', 'no/such/dir', join(MODULES, 'src', 'ko', 'not_a_livepatch.ko')]).diagnostics);
+    const ds = collect(
+      buildCatalog(['README.md', 'no/such/dir', join(MODULES, 'src', 'ko', 'not_a_livepatch.ko')])
+        .diagnostics,
+    );
     expect(ds.map((d) => [d.code, d.message]).sort()).toEqual([
-      ['KV0404', 'not a livepatch module: no `livepatch=Y` in `.modinfo` and no `struct klp_patch`'],
+      [
+        'KV0404',
+        'not a livepatch module: no `livepatch=Y` in `.modinfo` and no `struct klp_patch`',
+      ],
       ['KV0415', '`README.md` is neither a module (`.ko`) nor a c source (`.c`)'],
       ['KV0415', 'cannot read `no/such/dir`: no such file or folder'],
     ]);

@@ -8,7 +8,11 @@ import type { ArtifactRead } from '../../../src/ingest/artifacts/types.ts';
 export const MODULES = 'test/fixtures/modules';
 
 /** The folders of C sources, each with its `ko/` of modules built from them. */
-export const FOLDERS = [join(MODULES, 'kernel'), join(MODULES, 'src'), 'examples/artifact-stream/src'];
+export const FOLDERS = [
+  join(MODULES, 'kernel'),
+  join(MODULES, 'src'),
+  'examples/artifact-stream/src',
+];
 
 export interface Facts {
   readonly name: string;
@@ -25,9 +29,7 @@ export function facts(read: ArtifactRead, sortStates = false): Facts | null {
   const p = read.patch;
   if (p === null) return null;
   const states =
-    'kind' in p.states
-      ? 'unresolved'
-      : p.states.map((s) => ({ id: s.id, version: s.version }));
+    'kind' in p.states ? 'unresolved' : p.states.map((s) => ({ id: s.id, version: s.version }));
   return {
     name: p.name,
     replace: 'kind' in p.replace ? 'unresolved' : p.replace.value,

@@ -46,7 +46,10 @@ describe('the kernel selftests', () => {
 
   it('test_klp_state3.c: only `#include "test_klp_state2.c"`, named after its own file', () => {
     const r = readSourceFile(kernel('test_klp_state3.c'));
-    expect(facts(r)).toEqual({ ...facts(readSourceFile(kernel('test_klp_state2.c'))), name: 'test_klp_state3' });
+    expect(facts(r)).toEqual({
+      ...facts(readSourceFile(kernel('test_klp_state2.c'))),
+      name: 'test_klp_state3',
+    });
     expect(citations(r).states).toEqual(['test_klp_state2.c:166']);
   });
 
@@ -76,6 +79,8 @@ describe('the kernel selftests', () => {
       '`replace` is assigned at run time in test_klp_atomic_replace.c:44 from module parameter `replace`, default 0',
     );
     expect(d.help).toContain('--replace test_klp_atomic_replace=false');
-    expect(facts(r)?.functions).toEqual([{ object: 'vmlinux', name: 'meminfo_proc_show', sympos: 0 }]);
+    expect(facts(r)?.functions).toEqual([
+      { object: 'vmlinux', name: 'meminfo_proc_show', sympos: 0 },
+    ]);
   });
 });

@@ -72,7 +72,9 @@ describe('klp-verify test modules', () => {
   });
 
   it('follows -D into #if: release 1 has no third state', () => {
-    const r = readSourceFile(src('klp_non_replace.c'), { defines: new Map([['KLP_STREAM_RELEASE', '1']]) });
+    const r = readSourceFile(src('klp_non_replace.c'), {
+      defines: new Map([['KLP_STREAM_RELEASE', '1']]),
+    });
     const f = facts(r);
     expect(f?.states).toEqual([
       { id: (0x6b6c7076n << 32n) | 0x10n, version: 1 },
@@ -89,8 +91,18 @@ describe('klp-verify test modules', () => {
     ]);
     const states = r.patch?.states;
     expect(Array.isArray(states) && states.map((s) => s.origin)).toEqual([
-      { kind: 'module', file: ko('klp_system_states.ko'), section: '.kpatch.system_states', offset: 0 },
-      { kind: 'module', file: ko('klp_system_states.ko'), section: '.kpatch.system_states', offset: 24 },
+      {
+        kind: 'module',
+        file: ko('klp_system_states.ko'),
+        section: '.kpatch.system_states',
+        offset: 0,
+      },
+      {
+        kind: 'module',
+        file: ko('klp_system_states.ko'),
+        section: '.kpatch.system_states',
+        offset: 24,
+      },
     ]);
   });
 
@@ -115,7 +127,10 @@ describe('klp-verify test modules', () => {
     const r = readModuleFile(ko('not_a_livepatch.ko'));
     expect(r.patch).toBeNull();
     expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
-      ['KV0404', 'not a livepatch module: no `livepatch=Y` in `.modinfo` and no `struct klp_patch`'],
+      [
+        'KV0404',
+        'not a livepatch module: no `livepatch=Y` in `.modinfo` and no `struct klp_patch`',
+      ],
     ]);
   });
 });

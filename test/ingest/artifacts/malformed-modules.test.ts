@@ -68,7 +68,9 @@ describe('broken elf files', () => {
   it('a big-endian and a 32-bit elf file', () => {
     const be = bytesOf(IDS);
     be[5] = 2;
-    expect(seen('x.ko', be).diagnostics[0]?.message).toBe('unsupported elf format: 64-bit big-endian');
+    expect(seen('x.ko', be).diagnostics[0]?.message).toBe(
+      'unsupported elf format: 64-bit big-endian',
+    );
     const b32 = bytesOf(IDS);
     b32[4] = 1;
     expect(seen('x.ko', b32).diagnostics[0]).toEqual({
@@ -93,7 +95,9 @@ describe('broken elf files', () => {
     expect(r.diagnostics).toHaveLength(1);
     expect(r.diagnostics[0]?.code).toBe('KV0402');
     expect(r.diagnostics[0]?.offset).toBe(40);
-    expect(r.diagnostics[0]?.message).toMatch(/^section headers at 0x[0-9a-f]+ \(29 of 64 bytes\) end past the end of the file \(\d+ bytes\)$/);
+    expect(r.diagnostics[0]?.message).toMatch(
+      /^section headers at 0x[0-9a-f]+ \(29 of 64 bytes\) end past the end of the file \(\d+ bytes\)$/,
+    );
   });
 
   it('a section whose offset lies past the end of the file', () => {
@@ -117,7 +121,8 @@ describe('broken elf files', () => {
       {
         code: 'KV0402',
         offset: rela.offset + 8,
-        message: 'relocation 0 of `.rela.data` names symbol 9999, which does not exist (30 symbols)',
+        message:
+          'relocation 0 of `.rela.data` names symbol 9999, which does not exist (30 symbols)',
       },
     ]);
   });
@@ -184,7 +189,11 @@ describe('machines', () => {
     const b = bytesOf(IDS);
     setU16(b, 18, 243);
     expect(seen('x.ko', b).diagnostics).toEqual([
-      { code: 'KV0403', offset: 18, message: 'module built for RISC-V: its relocations are not read' },
+      {
+        code: 'KV0403',
+        offset: 18,
+        message: 'module built for RISC-V: its relocations are not read',
+      },
     ]);
   });
 
