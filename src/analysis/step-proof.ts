@@ -706,7 +706,7 @@ function citeChange(cat: Catalog, c: Change): string {
     c.kind === 'set-replace'
       ? (p?.replaceOrigin ?? p?.origin)
       : index === null
-        ? p?.origin
+        ? (p?.statesOrigin ?? p?.origin)
         : (p?.states[index]?.origin ?? p?.origin);
   return origin === undefined ? '' : ` (${origin})`;
 }

@@ -54,6 +54,8 @@ export interface Patch {
   readonly origin?: string;
   /** Where `replace` is set (or the option that supplied it), when read from artifacts. */
   readonly replaceOrigin?: string;
+  /** Where a state would be added (the state array), when read from artifacts. */
+  readonly statesOrigin?: string;
 }
 
 /**

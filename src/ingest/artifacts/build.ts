@@ -39,6 +39,8 @@ export interface BuiltPatch {
   readonly replace: boolean;
   readonly replaceOrigin: Origin;
   readonly states: readonly ArtifactState[];
+  /** Where a new state would be added: the state array, else the patch. */
+  readonly statesOrigin: Origin;
   readonly functions: readonly ArtifactFunc[];
 }
 
@@ -114,6 +116,7 @@ export function resolvePatch(
       replace: replace.value,
       replaceOrigin: replace.origin,
       states,
+      statesOrigin: p.statesOrigin,
       functions: p.functions,
     },
     diagnostics,
@@ -234,6 +237,7 @@ export function toPatch(b: BuiltPatch): Patch {
     functions: b.functions.map((f) => ({ object: f.object, name: f.name, sympos: f.sympos })),
     origin: formatOrigin(b.origin),
     replaceOrigin: formatOrigin(b.replaceOrigin),
+    statesOrigin: formatOrigin(b.statesOrigin),
   };
 }
 

@@ -223,6 +223,7 @@ class ModuleReader {
     let declared: ArtifactPatch['states'] = states;
     let functions: ArtifactFunc[] = [];
     let origin: Origin;
+    let statesOrigin: Origin | null = null;
     if (at === undefined) {
       // kpatch-style: the states are in their section, the patch is built at run time.
       origin = this.#origin(systemStates, 0);
@@ -261,16 +262,30 @@ class ModuleReader {
           );
         } else {
           const p = this.#pointer(at.section, at.offset + layout.states, '`states`');
-          if (p.kind === 'to') this.#readStates(p.section, p.offset, states);
+          if (p.kind === 'to') {
+            statesOrigin = this.#origin(p.section, p.offset);
+            this.#readStates(p.section, p.offset, states);
+          }
         }
       }
       const objs = this.#pointer(at.section, at.offset + layout.objs, '`objs`');
       if (objs.kind === 'to') functions = this.#readObjects(objs.section, objs.offset);
     }
-    if (systemStates !== undefined) this.#readSystemStates(systemStates, states);
+    if (systemStates !== undefined) {
+      statesOrigin ??= this.#origin(systemStates, 0);
+      this.#readSystemStates(systemStates, states);
+    }
     const after = this.#r.diagnostics.filter((d) => d.severity === 'error').length;
     if (after > before) return null;
-    return { name, file: this.#file, origin, replace, states: declared, functions };
+    return {
+      name,
+      file: this.#file,
+      origin,
+      replace,
+      states: declared,
+      statesOrigin: statesOrigin ?? origin,
+      functions,
+    };
   }
 
   #unresolved(offset: number, message: string, help: string): Unresolved {

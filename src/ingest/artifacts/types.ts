@@ -42,6 +42,8 @@ export interface ArtifactPatch {
   readonly origin: Origin;
   readonly replace: { readonly value: boolean; readonly origin: Origin } | Unresolved;
   readonly states: readonly ArtifactState[] | Unresolved;
+  /** Where a new state would be added: the state array, else the patch. */
+  readonly statesOrigin: Origin;
   readonly functions: readonly ArtifactFunc[];
 }
 

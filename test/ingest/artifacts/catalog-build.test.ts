@@ -142,7 +142,7 @@ describe('catalogs that list artifacts', () => {
     expect(r.status).toBe(0);
     const text = r.stdout.replace(/\s+/g, ' ');
     expect(text).toContain(
-      'declare state 0x696f75726e670002 with version >= 1 in `klp_stream_r3` (klp_stream_r3.c:42)',
+      'declare state 0x696f75726e670002 with version >= 1 in `klp_stream_r3` (klp_stream_r3.c:34)',
     );
     expect(text).toContain(
       'make `klp_stream_r3` non-cumulative (replace: false) (klp_stream_r3.c:46)',

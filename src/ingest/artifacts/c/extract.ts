@@ -190,6 +190,7 @@ class SourceReader {
     let replace: ArtifactPatch['replace'];
     let functions: ArtifactFunc[] = [];
     let origin: Origin;
+    let statesOrigin: Origin | null = null;
     if (first === undefined || first.init === null) {
       const at = systemStates[0]?.name ?? this.#tokens[0];
       origin =
@@ -228,17 +229,32 @@ class SourceReader {
       } else {
         const ref = fields.get('states');
         const arr = ref === undefined ? null : this.#reference(ref.value, 'klp_state', '`states`');
-        if (arr !== null) this.#readStates(arr, states);
+        if (arr !== null) {
+          statesOrigin = this.#origin(arr.name);
+          this.#readStates(arr, states);
+        }
       }
       const objs = fields.get('objs');
       const objArr =
         objs === undefined ? null : this.#reference(objs.value, 'klp_object', '`objs`');
       if (objArr !== null) functions = this.#readObjects(objArr);
     }
+    const firstSystemState = systemStates[0];
+    if (statesOrigin === null && firstSystemState !== undefined) {
+      statesOrigin = this.#origin(firstSystemState.name);
+    }
     for (const d of systemStates) {
       if (d.init !== null && d.init.kind === 'list') this.#readState(d.init, d.name, states);
     }
-    return { name, file: this.#source.file, origin, replace, states: declared, functions };
+    return {
+      name,
+      file: this.#source.file,
+      origin,
+      replace,
+      states: declared,
+      statesOrigin: statesOrigin ?? origin,
+      functions,
+    };
   }
 
   #unresolved(at: Token | undefined, message: string, help: string): Unresolved {
@@ -370,14 +386,14 @@ class SourceReader {
       out.set(field.text, {
         at: last.source === a.source && last.site === undefined ? whole : a,
         message: `\`${field.text}\` is assigned at run time in ${where} ${from}`,
-        help: (module) =>
-          field.text === 'replace'
-            ? `pass \`--replace ${module}=${param?.default === '0' ? 'false' : 'true'}\` for a plain \`insmod\`${
-                param === null
-                  ? ''
-                  : `, or the value \`insmod ${module}.ko ${param.name}=...\` gives`
-              }`
-            : 'write these facts in a catalog by hand',
+        help: (module) => {
+          if (field.text !== 'replace') return 'write these facts in a catalog by hand';
+          if (param === null)
+            return `pass \`--replace ${module}=true\` or \`--replace ${module}=false\``;
+          const plain = param.default === '0' ? 'false' : 'true';
+          const other = plain === 'false' ? 'true' : 'false';
+          return `pass \`--replace ${module}=${plain}\` for a plain \`insmod\`, or \`--replace ${module}=${other}\` for \`insmod ${module}.ko ${param.name}=${other === 'true' ? 1 : 0}\``;
+        },
       });
     }
     return out;
