@@ -51,7 +51,13 @@ export interface BuiltCatalog {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Kinds of artifact by file name. */
+/**
+ * The kind of artifact a file name says: a module, a C source (`*.mod.c` from kbuild is not
+ * one), or neither.
+ *
+ * @example
+ * artifactKind('klp_r2.ko') // 'module'
+ */
 export function artifactKind(path: string): 'module' | 'source' | null {
   if (path.endsWith('.ko')) return 'module';
   if (path.endsWith('.c') && !path.endsWith('.mod.c')) return 'source';
@@ -182,11 +188,7 @@ export function buildCatalog(paths: readonly string[], options: BuildOptions = {
     // In a folder, a C file that declares no patch is a helper, not a mistake.
     const notLivepatch = read.patch === null && read.diagnostics.some((d) => d.code === 'KV0404');
     if (fromFolder && notLivepatch && artifactKind(path) === 'source') {
-      diagnostics.push(
-        ...read.diagnostics.map((d) =>
-          d.code === 'KV0404' ? { ...d, severity: 'warning' as const } : d,
-        ),
-      );
+      diagnostics.push(...read.diagnostics.map(asHelperWarning));
       continue;
     }
     const r = resolvePatch(read, options);
@@ -239,6 +241,13 @@ export function toPatch(b: BuiltPatch): Patch {
     replaceOrigin: formatOrigin(b.replaceOrigin),
     statesOrigin: formatOrigin(b.statesOrigin),
   };
+}
+
+/** KV0404 on a C file met in a folder: a warning, the file is a helper. */
+function asHelperWarning(d: Diagnostic): Diagnostic {
+  if (d.code !== 'KV0404') return d;
+  const warning: Diagnostic = { ...d, severity: 'warning' };
+  return warning;
 }
 
 function pathDiagnostic(

@@ -420,7 +420,13 @@ export function sectionBytes(
   return elf.bytes.subarray(section.offset + at, section.offset + at + len);
 }
 
-/** Little-endian unsigned integer of `len` (1, 4 or 8) bytes at `at` in a section. */
+/**
+ * Little-endian unsigned integer of `len` (1, 4 or 8) bytes at `at` in a section; null past
+ * its end.
+ *
+ * @example
+ * sectionUint(elf, data, 0xe0, 8) // 1n: the id of the first state of klp_ids.ko
+ */
 export function sectionUint(
   elf: ElfFile,
   section: ElfSection,

@@ -93,7 +93,12 @@ export class ArtifactReporter {
   }
 }
 
-/** The module name kbuild gives a file: its base name without `.ko`/`.c`, `-` read as `_`. */
+/**
+ * The module name kbuild gives a file: its base name without `.ko`/`.c`, `-` read as `_`.
+ *
+ * @example
+ * kbuildName('samples/livepatch/livepatch-sample.c') // 'livepatch_sample'
+ */
 export function kbuildName(file: string): string {
   const base = file.split(/[\\/]/).pop() ?? file;
   return base.replace(/\.(ko|c)$/, '').replaceAll('-', '_');
