@@ -3,13 +3,15 @@
  * child process (its own heap, its own peak memory), so numbers are cold and comparable.
  *
  *   npm run bench                          # everything, default sizes
- *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | loadable | conflicts | queries
+ *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | loadable | conflicts | queries | modules
  *   npm run bench -- --sizes 10,50 --timeout 60 --repeat 5
  *
  * Prints Markdown tables; paste them into bench/RESULTS.md with the date and the machine's load.
  */
 import { spawnSync } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JobResult, LoadableJob } from './job.ts';
 
@@ -255,6 +257,77 @@ function queries(sizes: readonly number[], seed: number, timeoutMs: number): voi
   console.log('');
 }
 
+/**
+ * `klp-verify catalog build` over N compiled modules (whole process, wall time): copies of the
+ * committed fixture modules, each given its own module name by rewriting `name=` in
+ * `.modinfo` in place (same length), so the catalog really has N patches.
+ */
+function modules(sizes: readonly number[], repeat: number): void {
+  const templates = [
+    'test/fixtures/modules/src/ko/klp_ids.ko',
+    'test/fixtures/modules/src/ko/klp_non_replace.ko',
+    'test/fixtures/modules/src/ko/klp_system_states.ko',
+    'test/fixtures/modules/kernel/ko/test_klp_state2.ko',
+    'examples/artifact-stream/src/ko/klp_stream_r2.ko',
+  ].map((f) => {
+    const bytes = readFileSync(f);
+    const name = /name=([A-Za-z0-9_]+)\0/.exec(bytes.toString('latin1'));
+    if (name === null || name[1] === undefined) throw new Error(`no name= in ${f}`);
+    return { bytes, at: (name.index ?? 0) + 5, length: name[1].length };
+  });
+  console.log('## `klp-verify catalog build` over compiled modules (whole process, wall time)\n');
+  console.log(
+    '| modules | bytes read | patches | median ms | min ms | max ms | reading only, median ms | runs |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const n of sizes) {
+    const dir = mkdtempSync(join(tmpdir(), 'klp-bench-modules-'));
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const t = templates[i % templates.length];
+      if (t === undefined) continue;
+      const copy = Buffer.from(t.bytes);
+      copy.write(`m${String(i).padStart(t.length - 1, '0')}`, t.at, 'latin1');
+      writeFileSync(join(dir, `m${i}.ko`), copy);
+      total += copy.length;
+    }
+    const times: number[] = [];
+    let patches = 0;
+    for (let r = 0; r < repeat; r++) {
+      const start = performance.now();
+      const out = spawnSync(
+        process.execPath,
+        ['bin/klp-verify.mjs', 'catalog', 'build', dir, '--format', 'json'],
+        { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 },
+      );
+      times.push(performance.now() - start);
+      if (out.status !== 0) throw new Error(`catalog build failed: ${out.stderr}`);
+      const doc: unknown = JSON.parse(out.stdout);
+      patches =
+        typeof doc === 'object' && doc !== null && 'patches' in doc && Array.isArray(doc.patches)
+          ? doc.patches.length
+          : 0;
+    }
+    // The same reading in-process, without node's start and the loading of the sources.
+    const inner: number[] = [];
+    for (let r = 0; r < repeat; r++) {
+      const out = spawnSync(process.execPath, ['--import', 'tsx', 'bench/modules-job.ts', dir], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      const doc: unknown = JSON.parse(out.stdout);
+      if (typeof doc === 'object' && doc !== null && 'ms' in doc && typeof doc.ms === 'number') {
+        inner.push(doc.ms);
+      }
+    }
+    rmSync(dir, { recursive: true });
+    console.log(
+      `| ${n} | ${(total / 1e6).toFixed(1)} MB | ${patches} | ${median(times).toFixed(0)} | ${Math.min(...times).toFixed(0)} | ${Math.max(...times).toFixed(0)} | ${median(inner).toFixed(0)} | ${repeat} |`,
+    );
+  }
+  console.log('');
+}
+
 header();
 const only = values.only;
 const sizes = (values.sizes ?? '')
@@ -263,6 +336,12 @@ const sizes = (values.sizes ?? '')
   .filter((n) => n > 0);
 if (only === undefined || only === 'startup') startup(Number(values.repeat));
 if (only === undefined || only === 'cold-check') coldCheck(Number(values.repeat));
+if (only === undefined || only === 'modules') {
+  modules(
+    sizes.filter((n) => n >= 10),
+    Number(values.repeat),
+  );
+}
 if (only === undefined || only === 'conflicts') {
   conflicts(
     sizes.filter((n) => n <= 200),

@@ -37,6 +37,7 @@ const MISSING: Record<string, readonly string[]> = {
   synth: ['synth', 'x', '-c', 'no/such.yaml'],
   upgrade: ['upgrade', '--from', '', '--to', '', '-c', 'no/such.yaml'],
   'diff-rules': ['diff-rules', 'upstream', 'replace-set', '-c', 'no/such.yaml'],
+  'catalog build': ['catalog', 'build', 'no/such.ko'],
 };
 
 describe('every command', () => {

@@ -453,7 +453,10 @@ async function waysOut(
       complete = false;
       break;
     }
-    const way = { changes, words: joinWords(changes.map(formatChange)) };
+    const way = {
+      changes,
+      words: joinWords(changes.map((c) => formatChange(c) + citeChange(cat, c))),
+    };
     verifyWayOut(rs, sys, cat, op, model.question, way);
     list.push(way);
     queries.push(
@@ -705,6 +708,25 @@ export function formatChange(c: Change): string {
     default:
       return assertNever(c, 'change');
   }
+}
+
+/**
+ * Where a change is to be made, when the catalog comes from artifacts: ` (test_klp_state.c:137)`
+ * after the change's words, the state entry to edit or the `struct klp_patch` to add to.
+ */
+function citeChange(cat: Catalog, c: Change): string {
+  if (c.kind === 'disable-first' || c.kind === 'set-replace-set' || c.kind === 'set-function') {
+    return '';
+  }
+  const p = cat.byName.get(c.patch);
+  const index = c.kind === 'set-replace' ? null : c.index;
+  const origin =
+    c.kind === 'set-replace'
+      ? (p?.replaceOrigin ?? p?.origin)
+      : index === null
+        ? (p?.statesOrigin ?? p?.origin)
+        : (p?.states[index]?.origin ?? p?.origin);
+  return origin === undefined ? '' : ` (${origin})`;
 }
 
 function joinWords(items: readonly string[]): string {

@@ -14,12 +14,16 @@ export interface OptionSpec {
   readonly description: string;
   readonly choices?: readonly string[];
   readonly default?: string;
+  /** May be given several times (`-D A=1 -D B=2`); every value is kept, in order. */
+  readonly repeatable?: boolean;
 }
 
 export interface Parsed {
   readonly positionals: readonly string[];
   readonly flags: ReadonlySet<string>;
   readonly values: ReadonlyMap<string, string>;
+  /** Every value of a repeatable option, in order. */
+  readonly lists: ReadonlyMap<string, readonly string[]>;
 }
 
 export const HELP_OPTION: OptionSpec = {
@@ -41,6 +45,7 @@ export function parseArgs(args: readonly string[], options: readonly OptionSpec[
   const positionals: string[] = [];
   const flags = new Set<string>();
   const values = new Map<string, string>();
+  const lists = new Map<string, string[]>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
     if (arg === '--') {
@@ -51,11 +56,19 @@ export function parseArgs(args: readonly string[], options: readonly OptionSpec[
       positionals.push(arg);
       continue;
     }
-    const eq = arg.indexOf('=');
-    const word = eq >= 0 ? arg.slice(0, eq) : arg;
-    const spec = word.startsWith('--')
-      ? all.find((o) => `--${o.name}` === word)
-      : all.find((o) => o.short !== undefined && `-${o.short}` === word);
+    const attached = /^-([A-Za-z])(.+)$/.exec(arg);
+    const attachedSpec =
+      attached === null
+        ? undefined
+        : all.find((o) => o.kind === 'value' && o.short === attached[1]);
+    // `-DX=2`, `-Iinc`: a short value option with its value attached, as compilers take them.
+    const eq = attachedSpec !== undefined ? 1 : arg.indexOf('=');
+    const word = attachedSpec !== undefined ? arg.slice(0, 2) : eq >= 0 ? arg.slice(0, eq) : arg;
+    const spec =
+      attachedSpec ??
+      (word.startsWith('--')
+        ? all.find((o) => `--${o.name}` === word)
+        : all.find((o) => o.short !== undefined && `-${o.short}` === word));
     if (spec === undefined) {
       throw new UsageError(
         `unknown option \`${word}\``,
@@ -77,6 +90,9 @@ export function parseArgs(args: readonly string[], options: readonly OptionSpec[
       i++;
     }
     if (value === undefined) throw new UsageError(`option \`--${spec.name}\` needs a value`);
+    if (spec.repeatable === true) {
+      lists.set(spec.name, [...(lists.get(spec.name) ?? []), value]);
+    }
     if (spec.choices !== undefined && !spec.choices.includes(value)) {
       throw new UsageError(
         `\`${value}\` is not a valid value for \`--${spec.name}\``,
@@ -85,7 +101,7 @@ export function parseArgs(args: readonly string[], options: readonly OptionSpec[
     }
     values.set(spec.name, value);
   }
-  return { positionals, flags, values };
+  return { positionals, flags, values, lists };
 }
 
 function formatSuggestion(value: string, choices: readonly string[]): string {

@@ -7,6 +7,9 @@
  * in 0..2^32-1, and every patch and state declaration keeps its span. Duplicate state ids are
  * kept in order with a warning: `klp_get_state()` returns the first, and so does `getState`.
  */
+
+import { dirname, join } from 'node:path';
+import { isMap, isScalar } from 'yaml';
 import { type Catalog, catalog } from '../model/catalog.ts';
 import {
   type KlpFunc,
@@ -17,6 +20,7 @@ import {
   type Patch,
 } from '../model/patch.ts';
 import { Source, type Span } from '../source/source.ts';
+import { readArtifact, resolvePatch, toPatch } from './artifacts/build.ts';
 import { decodeUtf8, readTextFile } from './fs.ts';
 import {
   type Fields,
@@ -67,8 +71,10 @@ export function stateDecl(decl: PatchDecl, id: bigint): StateDecl | undefined {
 }
 
 const CATALOG_KEYS = ['patches'];
-const PATCH_KEYS = ['name', 'replace', 'replace_set', 'states', 'functions'];
-const STATE_KEYS = ['id', 'version', 'block_disable'];
+const PATCH_KEYS = ['name', 'replace', 'replace_set', 'states', 'functions', 'origin'];
+const STATE_KEYS = ['id', 'version', 'block_disable', 'origin'];
+/** A patch read from an artifact: `{ module: x.ko }` or `{ source: x.c }`, paths next to the catalog. */
+const ARTIFACT_KEYS = ['module', 'source', 'replace'];
 const FUNCTION_KEYS = ['object', 'name', 'sympos'];
 /** Module names as kbuild makes them from file names. */
 const MODULE_NAME = /^[A-Za-z0-9_-]+$/;
@@ -141,7 +147,7 @@ export function readPatchList(r: Reporter, v: Value): CatalogRead {
   const seen = new Map<string, Spanned<string>>();
   const names: string[] = [];
   for (const item of items) {
-    const { name, entry } = readPatch(r, item);
+    const { name, entry } = isArtifactEntry(item) ? readArtifactEntry(r, item) : readPatch(r, item);
     if (name === null) continue;
     const first = seen.get(moduleName(name.value));
     if (first !== undefined) {
@@ -192,6 +198,7 @@ function readPatch(r: Reporter, v: Value): PatchRead {
   );
   const states = optional(f, 'states', [], (x) => readStates(r, x, name?.value ?? null));
   const functions = optional(f, 'functions', [], (x) => readFunctions(r, x));
+  const origin = optional(f, 'origin', null, (x) => readString(r, x, '`origin`'));
   if (
     r.errorCount > before ||
     name === null ||
@@ -208,6 +215,7 @@ function readPatch(r: Reporter, v: Value): PatchRead {
     replaceSet,
     states: states.map((s) => s.state),
     functions,
+    ...(origin === null ? {} : { origin }),
   };
   const decl: PatchDecl = {
     source: r.source,
@@ -266,9 +274,10 @@ function readState(r: Reporter, v: Value): { state: KlpState; decl: StateDecl } 
   const blockDisable = optional(f, 'block_disable', false, (x) =>
     readBool(r, x, '`block_disable`'),
   );
+  const origin = optional(f, 'origin', null, (x) => readString(r, x, '`origin`'));
   if (id === null || version === null || blockDisable === null) return null;
   return {
-    state: { id: id.value, version, blockDisable },
+    state: { id: id.value, version, blockDisable, ...(origin === null ? {} : { origin }) },
     decl: { id: id.value, span: v.span, idSpan: id.span },
   };
 }
@@ -333,6 +342,60 @@ function spanned<T>(f: Fields, key: string, read: (v: Value) => T | null): Spann
   const field = f.byKey.get(key);
   const value = field === undefined ? null : read(field.value);
   return field === undefined || value === null ? null : { value, span: field.value.span };
+}
+
+function isArtifactEntry(v: Value): boolean {
+  const node = v.node;
+  return (
+    node !== null &&
+    isMap(node) &&
+    node.items.some(
+      (pair) => isScalar(pair.key) && (pair.key.value === 'module' || pair.key.value === 'source'),
+    )
+  );
+}
+
+/**
+ * `{ module: path/x.ko }` or `{ source: path/x.c }`: the patch read from the artifact (path
+ * relative to the catalog's folder), `replace:` supplying a `replace` the artifact sets at run
+ * time. The artifact's diagnostics are reported with the catalog's.
+ */
+function readArtifactEntry(r: Reporter, v: Value): PatchRead {
+  const f = readFields(r, v, 'an artifact entry', ARTIFACT_KEYS);
+  if (f === null) return { name: null, entry: null };
+  const module = f.byKey.get('module');
+  const source = f.byKey.get('source');
+  if (module !== undefined && source !== undefined) {
+    r.error('KV0105', source.keySpan, 'an artifact entry has both `module` and `source`', {
+      help: 'list the module and its source as two entries, or only one of them',
+    });
+    return { name: null, entry: null };
+  }
+  const field = module ?? source;
+  if (field === undefined) return { name: null, entry: null };
+  const path = readString(r, field.value, `\`${field.key}\``);
+  const replace = optional(f, 'replace', null, (x) => readBool(r, x, '`replace`'));
+  if (path === null) return { name: null, entry: null };
+  const full = join(dirname(r.source.file), path);
+  const read = readArtifact(full);
+  const given =
+    read.patch === null || replace === null ? undefined : new Map([[read.patch.name, replace]]);
+  const resolved = resolvePatch(read, given === undefined ? {} : { replace: given });
+  for (const d of resolved.diagnostics) r.adopt(d);
+  const built = resolved.patch;
+  if (built === null) return { name: null, entry: null };
+  const patch = toPatch(built);
+  const decl: PatchDecl = {
+    source: r.source,
+    span: v.span,
+    nameSpan: field.value.span,
+    states: patch.states.map((s) => ({
+      id: s.id,
+      span: field.value.span,
+      idSpan: field.value.span,
+    })),
+  };
+  return { name: { value: patch.name, span: field.value.span }, entry: { patch, decl } };
 }
 
 function moduleName(name: string): string {

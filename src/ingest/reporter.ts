@@ -40,6 +40,12 @@ export class Reporter {
     this.#push(code, 'warning', span, message, extra);
   }
 
+  /** A diagnostic of another input this file names (an artifact listed by a catalog). */
+  adopt(d: Diagnostic): void {
+    if (d.severity === 'error') this.#errors++;
+    this.#diagnostics.push(d);
+  }
+
   /** A note pointing elsewhere in this file. */
   related(span: Span, message: string): Related {
     return { message, source: this.source, span };

@@ -21,6 +21,11 @@ export interface KlpState {
   readonly version: number;
   /** Only meaningful under the block-disable rules. */
   readonly blockDisable: boolean;
+  /**
+   * Where the state is declared, when the catalog comes from artifacts: a citation such as
+   * `test_klp_state.c:137` or `klp_v2.ko: .data+0xe0`. Explanations cite it.
+   */
+  readonly origin?: string;
 }
 
 /** A function a patch replaces: `struct klp_func` within its `struct klp_object`. */
@@ -45,6 +50,12 @@ export interface Patch {
    */
   readonly states: readonly KlpState[];
   readonly functions: readonly KlpFunc[];
+  /** Where `struct klp_patch` is declared, when the catalog comes from artifacts. */
+  readonly origin?: string;
+  /** Where `replace` is set (or the option that supplied it), when read from artifacts. */
+  readonly replaceOrigin?: string;
+  /** Where a state would be added (the state array), when read from artifacts. */
+  readonly statesOrigin?: string;
 }
 
 /**

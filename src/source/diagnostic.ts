@@ -23,6 +23,11 @@ export interface Diagnostic {
   /** Advice such as "did you mean `replace_set`?". */
   readonly help?: string;
   readonly related?: readonly Related[];
+  /**
+   * Byte offset into a binary input (a `.ko`), which has no lines: shown as `file: offset 0x..`
+   * without a code frame. Absent for text inputs.
+   */
+  readonly offset?: number;
 }
 
 /**
@@ -44,12 +49,25 @@ export function hasErrors(diags: readonly Diagnostic[]): boolean {
 /** Sorts by file, then offset, keeping the order of equal positions. */
 export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
   return [...diags].sort(
-    (a, b) => a.source.file.localeCompare(b.source.file) || a.span.start - b.span.start,
+    (a, b) =>
+      a.source.file.localeCompare(b.source.file) ||
+      a.span.start - b.span.start ||
+      (a.offset ?? 0) - (b.offset ?? 0),
   );
 }
 
 /** The JSON form of a diagnostic, for `--format json`. */
 export function diagnosticJson(d: Diagnostic): Record<string, unknown> {
+  if (d.offset !== undefined) {
+    return {
+      code: d.code,
+      severity: d.severity,
+      message: d.message,
+      file: d.source.file,
+      offset: d.offset,
+      ...(d.help === undefined ? {} : { help: d.help }),
+    };
+  }
   const start = d.source.position(d.span.start);
   const end = d.source.position(d.span.end);
   return {
@@ -79,6 +97,10 @@ export function diagnosticJson(d: Diagnostic): Record<string, unknown> {
  * //   = help: did you mean `replace`?
  */
 export function renderDiagnostic(d: Diagnostic): string {
+  if (d.offset !== undefined) {
+    const head = `${d.source.file}: offset 0x${d.offset.toString(16)}: ${d.severity}[${d.code}]: ${d.message}`;
+    return d.help === undefined ? head : `${head}\n  = help: ${d.help}`;
+  }
   const out = [`${d.source.location(d.span.start)}: ${d.severity}[${d.code}]: ${d.message}`];
   out.push(...codeFrame(d.source, d.span));
   for (const r of d.related ?? []) {

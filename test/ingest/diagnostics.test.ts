@@ -220,7 +220,7 @@ const CASES: Record<string, readonly Seen[]> = {
       at: 'unknown-keys/catalog.yaml:7:5',
       message: 'unknown key `colour` in a patch',
       text: 'colour',
-      help: 'expected one of `name`, `replace`, `replace_set`, `states`, `functions`',
+      help: 'expected one of `name`, `replace`, `replace_set`, `states`, `functions`, `origin`',
     },
     {
       code: 'KV0104',

@@ -2,6 +2,7 @@
  * The command registry: every command of `klp-verify`, in the order `--help` lists them.
  */
 import type { Entry } from '../command.ts';
+import { catalogGroup } from './catalog.ts';
 import { conflictsCommand } from './conflicts.ts';
 import { diffRulesCommand } from './diff-rules.ts';
 import { checkCommand, simulateCommand } from './plan-commands.ts';
@@ -19,4 +20,5 @@ export const REGISTRY: readonly Entry[] = [
   synthCommand,
   upgradeCommand,
   diffRulesCommand,
+  catalogGroup,
 ];
