@@ -1,11 +1,18 @@
 /**
  * Plan runs -> text (the transcript; the explained check) and JSON.
  */
+import {
+  type FunctionOwner,
+  type OwnerChange,
+  revertedByReplace,
+} from '../analysis/function-owners.ts';
 import { explainFailure } from '../analysis/mechanics.ts';
 import type { PlanRun, StepRun } from '../analysis/run-plan.ts';
 import { formatFact, type StepProofResult } from '../analysis/step-proof.ts';
+import { formatFunction } from '../eval/value.ts';
 import type { Violation } from '../kernel/rules.ts';
-import { formatOp, type Op } from '../model/op.ts';
+import { assertNever, formatOp, type Op } from '../model/op.ts';
+import type { KlpFunc } from '../model/patch.ts';
 import type { System } from '../model/system.ts';
 import { stateIdJson, systemJson } from './json.ts';
 import { wrap } from './wrap.ts';
@@ -35,6 +42,72 @@ export function violationJson(v: Violation): Record<string, unknown> {
 function stepViolations(s: StepRun): readonly Violation[] {
   const v = s.outcome.verdict;
   return v === null || v.ok ? [] : v.violations;
+}
+
+function funcJson(f: KlpFunc): { object: string; name: string; sympos: number } {
+  return { object: f.object, name: f.name, sympos: f.sympos };
+}
+
+/** A step's owner changes: `before`/`after` name the patch whose code runs, null the original. */
+function ownerChangeJson(c: OwnerChange): Record<string, unknown> {
+  return {
+    ...funcJson(c.func),
+    before: c.before,
+    after: c.after,
+    change: c.kind,
+    mixed: c.after !== c.unswitched,
+    unswitched: c.unswitched,
+    revertedBy: c.cause === null ? null : { kind: c.cause.kind, patch: c.cause.patch },
+  };
+}
+
+function ownerJson(o: FunctionOwner): Record<string, unknown> {
+  return {
+    ...funcJson(o.func),
+    owner: o.owner,
+    mixed: o.owner !== o.unswitched,
+    unswitched: o.unswitched,
+  };
+}
+
+/** The warnings of a step: functions a cumulative patch reverted to the original code. */
+function stepWarnings(s: StepRun): Array<{ message: string; json: Record<string, unknown> }> {
+  return revertedByReplace(s.functions).map((r) => ({
+    message: `cumulative \`${r.patch}\` reverts ${formatFunction(r.func)} to the original code; \`${r.lastPatchedBy}\` patched it last`,
+    json: {
+      kind: 'reverted-function',
+      patch: r.patch,
+      ...funcJson(r.func),
+      lastPatchedBy: r.lastPatchedBy,
+    },
+  }));
+}
+
+/** A patch or the original code, in text. */
+function ownerText(owner: string | null): string {
+  return owner === null ? 'original code' : `\`${owner}\``;
+}
+
+/** One owner change in words, e.g. "vmlinux:f: `r3` -> original code (reverted: ...)". */
+export function ownerChangeText(c: OwnerChange): string {
+  const f = formatFunction(c.func);
+  const move = `${f}: ${ownerText(c.before)} -> ${ownerText(c.after)}`;
+  switch (c.kind) {
+    case 'patched':
+      return `${move} (patched)`;
+    case 'repatched':
+      return `${move} (re-patched)`;
+    case 'reverted':
+      return c.cause?.kind === 'replace'
+        ? `${move} (reverted: cumulative \`${c.cause.patch}\` does not patch it)`
+        : `${move} (reverted: \`${c.cause?.patch ?? ''}\` disabled)`;
+    case 'mixed':
+      return `${f}: mixed, ${ownerText(c.unswitched)} for tasks not yet switched, ${ownerText(c.after)} for switched tasks`;
+    case 'settled':
+      return `${f}: ${ownerText(c.after)} for every task again (transition ended)`;
+    default:
+      return assertNever(c.kind, 'owner change');
+  }
 }
 
 /** A step's solver proof in JSON; null when the step asks the rules nothing. */
@@ -93,12 +166,17 @@ export function planJson(
         expected: s.step.expect,
         line: s.step.source.position(s.step.span.start).line,
         reasons: stepViolations(s).map(violationJson),
+        functions: s.functions.map(ownerChangeJson),
         ...(proofs === null
           ? {}
-          : { waysOut: json === null ? [] : (json.waysOut ?? []), proof: json }),
+          : {
+              waysOut: json === null ? [] : (json.waysOut ?? []),
+              proof: json,
+              warnings: stepWarnings(s).map((w) => ({ ...w.json, message: w.message })),
+            }),
       };
     }),
-    final: systemJson(run.final),
+    final: { ...systemJson(run.final), functions: run.functions.map(ownerJson) },
     log: [...setupLog, ...run.steps.flatMap((s) => s.outcome.log)],
   };
 }
@@ -112,7 +190,11 @@ export function planTranscript(meta: PlanMeta, run: PlanRun): string {
     );
     return lines.join('\n');
   }
-  for (const s of run.steps) lines.push(...s.outcome.log);
+  for (const s of run.steps) {
+    lines.push(...s.outcome.log);
+    // Not kernel output: what the step did to function ownership, as shell comments.
+    for (const c of s.functions) lines.push(`# ${ownerChangeText(c)}`);
+  }
   lines.push('', summaryLine(meta, run));
   return lines.join('\n');
 }
@@ -177,6 +259,11 @@ export function planCheckText(
     } else if (s.outcome.result !== 'ok') {
       const why = explainFailure(s.step.op, s.outcome.result, s.outcome.system);
       lines.push(...wrap(why, width, INDENT));
+    }
+    for (const c of s.functions)
+      lines.push(...wrap(ownerChangeText(c), width, INDENT, `${INDENT}  `));
+    for (const w of stepWarnings(s)) {
+      lines.push(...wrap(`warning: ${w.message}`, width, INDENT, `${INDENT}  `));
     }
   }
   lines.push(`  final stack: ${stackLine(run.final)}`);
