@@ -19,7 +19,7 @@ export interface FunctionOwner {
   readonly unswitched: string | null;
 }
 
-export type OwnerChangeKind = 'patched' | 'repatched' | 'reverted' | 'mixed' | 'settled';
+export type OwnerChangeKind = 'patched' | 'repatched' | 'reverted' | 'mixed';
 
 /** The transition that completed within a step: what reverted a function to the original code. */
 export type RevertCause =
@@ -75,16 +75,20 @@ export function ownerChanges(
     if (old.owner === now.owner && old.unswitched === now.unswitched) continue;
     const b = old.unswitched;
     const a = now.owner;
+    // INVARIANT: a step that ends a transition gives every task the switched tasks' code, and
+    // a reversal leaves the function mixed; so a settled function never ends on the code its
+    // unswitched tasks ran before (`b === a`) while the views changed.
+    if (a === now.unswitched && b === a) {
+      throw new Error(`function ${funcKey(now.func)} settled back on \`${String(a)}\``);
+    }
     const kind: OwnerChangeKind =
       a !== now.unswitched
         ? 'mixed'
-        : b === a
-          ? 'settled'
-          : b === null
-            ? 'patched'
-            : a === null
-              ? 'reverted'
-              : 'repatched';
+        : b === null
+          ? 'patched'
+          : a === null
+            ? 'reverted'
+            : 'repatched';
     out.push({
       func: now.func,
       before: b,

@@ -103,8 +103,6 @@ export function ownerChangeText(c: OwnerChange): string {
         : `${move} (reverted: \`${c.cause?.patch ?? ''}\` disabled)`;
     case 'mixed':
       return `${f}: mixed, ${ownerText(c.unswitched)} for tasks not yet switched, ${ownerText(c.after)} for switched tasks`;
-    case 'settled':
-      return `${f}: ${ownerText(c.after)} for every task again (transition ended)`;
     default:
       return assertNever(c.kind, 'owner change');
   }
