@@ -195,8 +195,10 @@ export const simulateCommand = planCommand('simulate', {
     'catalog. The simulator reproduces kernel/livepatch (core.c, transition.c, state.c) exactly:',
     'klp_patches order, one transition at a time, reversal, atomic replace, module references and',
     "forced modules, and the errno of every operation in the kernel's own order of checks.",
-    'Kernel lines start with `livepatch: `, including the pr_debug ones; command lines with `% `.',
-    'With --format json, prints one object per plan: {rules, ok, steps, final, log}.',
+    'Kernel lines start with `livepatch: `, including the pr_debug ones; command lines with `% `;',
+    'lines with `# ` say which functions changed owner (whose code runs: a patch or the original).',
+    'With --format json, prints one object per plan: {rules, ok, steps, final, log}; each step and',
+    '`final` list `functions` with their owners.',
   ].join('\n'),
   options: OPTIONS,
   examples: [
@@ -229,6 +231,10 @@ export const checkCommand = planCommand('check', {
     'deletion), and the ways out (minimal correction sets: which states to declare or raise,',
     'which patches to disable first). Failures that no rule decides (a transition in progress, a',
     "module still referenced) are explained from the kernel's mechanics.",
+    '',
+    'Every step lists the functions whose owner changed (patched, re-patched, reverted to the',
+    'original code, mixed while a transition is pending), with a warning when a cumulative patch',
+    'reverts a function that a patch it replaced patched (`--rules keep-functions` rejects it).',
   ].join('\n'),
   options: CHECK_OPTIONS,
   examples: [
