@@ -10,7 +10,7 @@ import { assertNever, type Op } from '../model/op.ts';
 import { violationJson } from '../report/plan.ts';
 import { wrap } from '../report/wrap.ts';
 import { printTerm, termSize } from '../smt/term.ts';
-import type { Explanation, ProveResult } from './prove.ts';
+import { type Explanation, ownershipWords, type ProveResult } from './prove.ts';
 
 /** Invariants longer than this many characters are summarized, not printed. */
 const MAX_INVARIANT_CHARS = 400;
@@ -31,7 +31,15 @@ export function proveJson(r: ProveResult): Record<string, unknown> {
   const cex = r.counterexample;
   return {
     query: r.query,
-    ...(r.query === 'loadable' ? { patch: r.subject } : { invariant: r.subject }),
+    ...(r.query === 'loadable'
+      ? { patch: r.subject }
+      : r.query === 'invariant'
+        ? { invariant: r.subject }
+        : {
+            claim: r.ownership?.kind ?? null,
+            function: r.subject,
+            ...(r.ownership?.kind === 'original' ? { patch: r.ownership.patch } : {}),
+          }),
     rules: r.rules,
     transitions: r.transitions,
     initial: r.initial,
@@ -87,6 +95,8 @@ function explanationJson(e: Explanation): Record<string, unknown> {
           binding: formatBinding(v.binding),
         })),
       };
+    case 'ownership':
+      return { owner: e.owner, unswitched: e.unswitched, mixed: e.owner !== e.unswitched };
     default:
       return assertNever(e, 'explanation');
   }
@@ -102,7 +112,14 @@ export function proveText(r: ProveResult, width = 100): string {
   const out: string[] = [];
   const para = (text: string, indent = '  ') => out.push(...wrap(text, width, indent, indent));
   const head = (text: string) => out.push(...wrap(text, width, '', '  '));
-  const what = r.query === 'loadable' ? `\`insmod ${r.subject}\`` : `invariant \`${r.subject}\``;
+  const what =
+    r.query === 'loadable'
+      ? `\`insmod ${r.subject}\``
+      : r.query === 'invariant'
+        ? `invariant \`${r.subject}\``
+        : r.ownership === null
+          ? r.subject
+          : ownershipWords(r.ownership);
   switch (r.verdict) {
     case 'error':
       head(`error: ${r.statement}`);
@@ -111,7 +128,9 @@ export function proveText(r: ProveResult, width = 100): string {
       head(
         r.query === 'loadable'
           ? `proved: ${what} is never rejected by rule set ${r.rules}`
-          : `proved: ${what} holds under rule set ${r.rules}`,
+          : r.query === 'invariant'
+            ? `proved: ${what} holds under rule set ${r.rules}`
+            : `proved: ${what} (rule set ${r.rules})`,
       );
       para(
         `for every sequence of operations on ${r.scope.patches} from ${r.scope.from} (${r.scope.transitions})`,
@@ -176,7 +195,9 @@ function refutedText(r: ProveResult, width: number, what: string): string[] {
     ...wrap(
       r.query === 'loadable'
         ? `refuted: ${what} can be rejected (EINVAL) under rule set ${r.rules}`
-        : `refuted: ${what} can be violated under rule set ${r.rules}`,
+        : r.query === 'invariant'
+          ? `refuted: ${what} can be violated under rule set ${r.rules}`
+          : `refuted: not always so that ${what} (rule set ${r.rules})`,
       width,
       '',
       '  ',
@@ -242,6 +263,15 @@ function explanationLines(e: Explanation, width: number): string[] {
         out.push(...wrap(`invariant ${first.rule}: ${first.sentence}`, width, '  ', '    '));
       }
       for (const v of e.violations) out.push(...wrap(v.message, width, '    - ', '      '));
+      return out;
+    }
+    case 'ownership': {
+      const who = (o: string | null) => (o === null ? 'the original code' : `\`${o}\`'s code`);
+      const text =
+        e.owner === e.unswitched
+          ? `at the end every task runs ${who(e.owner)}`
+          : `at the end tasks that have switched run ${who(e.owner)}, tasks that have not run ${who(e.unswitched)}`;
+      out.push(...wrap(text, width, '  ', '    '));
       return out;
     }
     default:
