@@ -94,6 +94,8 @@ export type Explanation =
       readonly owner: string | null;
       /** Tasks that have not switched to the pending transition's target. */
       readonly unswitched: string | null;
+      /** `newest`: the installed releases after the owner (catalog order) that patch the function. */
+      readonly newer: readonly string[];
     };
 
 export interface Certificate {
@@ -488,9 +490,18 @@ function replay(
     const key = funcKey(claim.claim.func);
     const o = ownersOf(final, opts).find((x) => funcKey(x.func) === key);
     if (o === undefined) return disagree(`no owner for ${key}`);
+    const order = problem.catalog.patches.map((p) => p.name);
+    const newer =
+      claim.claim.kind !== 'newest' || o.owner === null
+        ? []
+        : final.klpPatches.filter(
+            (n) =>
+              order.indexOf(n) > order.indexOf(o.owner ?? '') &&
+              (problem.catalog.byName.get(n)?.functions ?? []).some((f) => funcKey(f) === key),
+          );
     return {
       outcomes,
-      explanation: { kind: 'ownership', owner: o.owner, unswitched: o.unswitched },
+      explanation: { kind: 'ownership', owner: o.owner, unswitched: o.unswitched, newer },
     };
   }
   const violations = evalInvariant(claim.ruleSet, claim.name, final, problem.catalog);

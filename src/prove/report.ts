@@ -96,7 +96,12 @@ function explanationJson(e: Explanation): Record<string, unknown> {
         })),
       };
     case 'ownership':
-      return { owner: e.owner, unswitched: e.unswitched, mixed: e.owner !== e.unswitched };
+      return {
+        owner: e.owner,
+        unswitched: e.unswitched,
+        mixed: e.owner !== e.unswitched,
+        newer: e.newer,
+      };
     default:
       return assertNever(e, 'explanation');
   }
@@ -271,7 +276,11 @@ function explanationLines(e: Explanation, width: number): string[] {
         e.owner === e.unswitched
           ? `at the end every task runs ${who(e.owner)}`
           : `at the end tasks that have switched run ${who(e.owner)}, tasks that have not run ${who(e.unswitched)}`;
-      out.push(...wrap(text, width, '  ', '    '));
+      const newer =
+        e.newer.length === 0
+          ? ''
+          : `, though the newer ${e.newer.map((n) => `\`${n}\``).join(', ')} ${e.newer.length === 1 ? 'patches' : 'patch'} it too and ${e.newer.length === 1 ? 'is' : 'are'} installed`;
+      out.push(...wrap(`${text}${newer}`, width, '  ', '    '));
       return out;
     }
     default:

@@ -6,6 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { bufferIo } from '../../src/cli/io.ts';
+import { main } from '../../src/cli/main.ts';
 import { explore } from '../../src/explore/index.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import { type KlpFunc, patch } from '../../src/model/patch.ts';
@@ -139,4 +141,74 @@ describe('prove original / newest against the brute-force explorer', () => {
     ].filter((k) => (counts.get(k) ?? 0) === 0);
     expect(missing).toEqual([]);
   }, 300_000);
+});
+
+describe('klp-verify prove original / newest', () => {
+  const STREAM = 'examples/vendor-stream/stream.catalog.yaml';
+
+  async function cli(...argv: string[]) {
+    const io = bufferIo();
+    const status = await main(argv, io);
+    return { status, out: io.stdout(), err: io.stderr() };
+  }
+
+  it('newest: the hotfix loaded over r3 takes tcp_retransmit_timer back from the newer release', async () => {
+    const r = await cli(
+      'prove',
+      'newest',
+      'vmlinux:tcp_retransmit_timer',
+      '--catalog',
+      STREAM,
+      '--format',
+      'json',
+    );
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({
+      query: 'ownership',
+      claim: 'newest',
+      function: 'vmlinux:tcp_retransmit_timer',
+      verdict: 'refuted',
+      counterexample: {
+        steps: [
+          { op: 'insmod', patch: 'klp_6_8_0_45_r3' },
+          { op: 'insmod', patch: 'klp_hotfix_tcp_rto' },
+        ],
+      },
+      explanation: { owner: 'klp_hotfix_tcp_rto', mixed: false, newer: ['klp_6_8_0_45_r3'] },
+    });
+  });
+
+  it('original: with manual transitions, a pending replace runs the original code for switched tasks', async () => {
+    const args = ['vmlinux:io_uring_setup', '--while', 'klp_6_8_0_50_r1'];
+    const cat = ['--catalog', 'examples/reverted-function/stream.catalog.yaml'];
+    const auto = await cli('prove', 'original', ...args, ...cat);
+    expect(auto.status).toBe(0);
+    expect(auto.out).toMatch(/^proved: no task runs the original code of vmlinux:io_uring_setup/);
+    const manual = await cli('prove', 'original', ...args, ...cat, '--transitions', 'manual');
+    expect(manual.status).toBe(1);
+    expect(manual.out).toContain(
+      "tasks that have switched run the original code, tasks that have not run\n    `klp_6_8_0_50_r1`'s code",
+    );
+  });
+
+  it('bad input: unknown function, missing --while, --while on newest', async () => {
+    const f = await cli('prove', 'newest', 'vmlinux:tcp_retransmit_time', '--catalog', STREAM);
+    expect(f.status).toBe(2);
+    expect(f.err).toContain('no patch of the catalog patches `vmlinux:tcp_retransmit_time`');
+    expect(f.err).toContain('did you mean `vmlinux:tcp_retransmit_timer`?');
+    const w = await cli('prove', 'original', 'vmlinux:io_sq_thread', '--catalog', STREAM);
+    expect(w.status).toBe(2);
+    expect(w.err).toContain('`prove original` needs `--while PATCH`');
+    const n = await cli(
+      'prove',
+      'newest',
+      'vmlinux:io_sq_thread',
+      '--while',
+      'x',
+      '--catalog',
+      STREAM,
+    );
+    expect(n.status).toBe(2);
+    expect(n.err).toContain('`--while` is only for `prove original`');
+  });
 });
