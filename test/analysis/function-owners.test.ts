@@ -18,6 +18,7 @@ import type { Op, OpKind } from '../../src/model/op.ts';
 import { type KlpFunc, type Patch, patch } from '../../src/model/patch.ts';
 import { EMPTY_SYSTEM } from '../../src/model/system.ts';
 import { complete, disable, insmod, options, setup } from '../kernel/helpers.ts';
+import { rulesNamed } from '../support/rules.ts';
 
 async function cli(...argv: string[]) {
   const io = bufferIo();
@@ -145,6 +146,44 @@ describe('owner changes on random plans', () => {
       'mixed',
     ].filter((k) => (counts.get(k) ?? 0) === 0);
     expect(missing).toEqual([]);
+  });
+});
+
+describe('the warning and rules/policy/keep-functions.klp say the same', () => {
+  it('every completed replace warns about exactly the bindings keep-functions would reject', () => {
+    const keep = rulesNamed('keep-functions');
+    let compared = 0;
+    let nonEmpty = 0;
+    fc.assert(
+      fc.property(arbScenario, ({ patches, ops }) => {
+        const opts = options(patches, 'auto');
+        let sys = EMPTY_SYSTEM;
+        for (const op of ops) {
+          const out = step(sys, op, opts);
+          const incoming = op.kind === 'insmod' ? opts.catalog.byName.get(op.patch) : undefined;
+          if (incoming?.replace && out.result === 'ok') {
+            const warned = revertedByReplace(ownerChanges(sys, out.system, out.log, opts)).map(
+              (r) =>
+                `cumulative \`${r.patch}\` reverts ${r.func.object}:${r.func.name} to the original code; \`${r.lastPatchedBy}\` patched it last`,
+            );
+            const verdict = keep.enable(sys, opts.catalog, incoming);
+            const rejected = verdict.ok
+              ? []
+              : verdict.violations
+                  .filter((v) => v.rule === 'cumulative-keeps-functions')
+                  .map((v) => v.message);
+            expect(warned.sort()).toEqual(rejected.sort());
+            compared++;
+            if (warned.length > 0) nonEmpty++;
+          }
+          sys = out.system;
+        }
+      }),
+      { numRuns: 200 },
+    );
+    expect(compared).toBeGreaterThan(0);
+    expect(nonEmpty).toBeGreaterThan(0);
+    expect(nonEmpty).toBeLessThan(compared);
   });
 });
 
