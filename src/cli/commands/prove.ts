@@ -119,7 +119,7 @@ const HELP: HelpSpec = {
     { code: EXIT.findings, meaning: 'refuted (a counterexample is shown)' },
     {
       code: EXIT.badInput,
-      meaning: 'bad input: catalog, rule set, patch or invariant, or arguments',
+      meaning: 'bad input: catalog, rule set, patch, invariant or function, or arguments',
     },
     { code: EXIT.unknown, meaning: 'unknown: the time limit ran out' },
   ],
