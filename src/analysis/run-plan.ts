@@ -50,6 +50,8 @@ export type PlanRun =
         readonly index: number;
         readonly outcome: StepOutcome;
       };
+      /** The owner of every function a catalog patch lists, where the setup stopped. */
+      readonly functions: readonly FunctionOwner[];
     };
 
 /**
@@ -67,7 +69,12 @@ export function runPlan(plan: PlanInput, rules: KernelRules): PlanRun {
       const outcome = kernelStep(sys, op, opts);
       setup.push(outcome);
       if (outcome.result !== 'ok')
-        return { kind: 'setup-failed', setup, failed: { name, index, outcome } };
+        return {
+          kind: 'setup-failed',
+          setup,
+          failed: { name, index, outcome },
+          functions: ownersOf(outcome.system, opts),
+        };
       sys = outcome.system;
     }
   }

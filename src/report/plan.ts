@@ -146,7 +146,7 @@ export function planJson(
       ok: false,
       error: `initial patch \`${run.failed.name}\` could not be loaded: ${run.failed.outcome.result}`,
       steps: [],
-      final: systemJson(run.failed.outcome.system),
+      final: { ...systemJson(run.failed.outcome.system), functions: run.functions.map(ownerJson) },
       log: setupLog,
     };
   }

@@ -251,6 +251,30 @@ describe('simulate and check', () => {
     );
   });
 
+  it('a plan whose initial stack fails still lists every catalog function in `final`', async () => {
+    const r = await cli(
+      'simulate',
+      'test/fixtures/function-owners/initial-refused/plan.yaml',
+      '--format',
+      'json',
+    );
+    expect(r.status).toBe(2);
+    expect(JSON.parse(r.out)).toMatchObject({
+      ok: false,
+      final: {
+        stack: ['test_klp_state2'],
+        functions: [
+          {
+            object: 'vmlinux',
+            name: 'console_loglevel_notify',
+            owner: 'test_klp_state2',
+            mixed: false,
+          },
+        ],
+      },
+    });
+  });
+
   it('the keep-functions policy makes the revert an error', async () => {
     const r = await cli('check', PLAN, '--rules', 'keep-functions', '--format', 'json');
     expect(r.status).toBe(1);
