@@ -9,6 +9,7 @@ import type { KernelRules } from '../kernel/rules.ts';
 import type { Catalog } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';
 import { EMPTY_SYSTEM, type System } from '../model/system.ts';
+import { type FunctionOwner, type OwnerChange, ownerChanges, ownersOf } from './function-owners.ts';
 
 export interface PlanInput {
   readonly catalog: Catalog;
@@ -24,6 +25,8 @@ export interface StepRun {
   readonly before: System;
   /** The result matched `step.expect`. */
   readonly met: boolean;
+  /** The functions whose owner the step changed (src/analysis/function-owners.ts). */
+  readonly functions: readonly OwnerChange[];
 }
 
 export type PlanRun =
@@ -33,6 +36,8 @@ export type PlanRun =
       readonly setup: readonly StepOutcome[];
       readonly steps: readonly StepRun[];
       readonly final: System;
+      /** The owner of every function a catalog patch lists, on the final system. */
+      readonly functions: readonly FunctionOwner[];
       /** Every step met its expectation. */
       readonly ok: boolean;
     }
@@ -45,6 +50,8 @@ export type PlanRun =
         readonly index: number;
         readonly outcome: StepOutcome;
       };
+      /** The owner of every function a catalog patch lists, where the setup stopped. */
+      readonly functions: readonly FunctionOwner[];
     };
 
 /**
@@ -62,17 +69,24 @@ export function runPlan(plan: PlanInput, rules: KernelRules): PlanRun {
       const outcome = kernelStep(sys, op, opts);
       setup.push(outcome);
       if (outcome.result !== 'ok')
-        return { kind: 'setup-failed', setup, failed: { name, index, outcome } };
+        return {
+          kind: 'setup-failed',
+          setup,
+          failed: { name, index, outcome },
+          functions: ownersOf(outcome.system, opts),
+        };
       sys = outcome.system;
     }
   }
   const steps: StepRun[] = [];
   for (const s of plan.steps) {
     const outcome = kernelStep(sys, s.op, opts);
-    steps.push({ step: s, outcome, before: sys, met: outcome.result === s.expect });
+    const functions = ownerChanges(sys, outcome.system, outcome.log, opts);
+    steps.push({ step: s, outcome, before: sys, met: outcome.result === s.expect, functions });
     sys = outcome.system;
   }
-  return { kind: 'ran', setup, steps, final: sys, ok: steps.every((s) => s.met) };
+  const functions = ownersOf(sys, opts);
+  return { kind: 'ran', setup, steps, final: sys, functions, ok: steps.every((s) => s.met) };
 }
 
 function setupOps(name: string, transitions: 'auto' | 'manual'): Op[] {

@@ -1,5 +1,6 @@
 /**
- * Proofs over every operation sequence of a catalog: `prove loadable` and `prove invariant`
+ * Proofs over every operation sequence of a catalog: `prove loadable`, `prove invariant` and
+ * the function ownership claims (`original`, `newest`)
  * as functions, for the CLI (src/cli/commands/prove.ts), the benchmarks and scripts.
  */
 export {
@@ -15,6 +16,7 @@ export {
   verifyInvariant,
 } from './engine.ts';
 export { type Drop, type MinimalSet, minimalSet } from './minimize.ts';
+export { type OwnershipClaim, ownershipBad, ownershipViolated } from './ownership.ts';
 export {
   type Claim,
   type Posed,
@@ -30,10 +32,13 @@ export {
   type Explanation,
   type InvariantInput,
   type LoadableInput,
+  type OwnershipInput,
+  ownershipWords,
   type ProveInput,
   type ProveResult,
   type ProveStats,
   proveInvariant,
   proveLoadable,
+  proveOwnership,
   type Verdict,
 } from './prove.ts';

@@ -10,11 +10,13 @@
  */
 import { evalInvariant } from '../eval/audit.ts';
 import { kernelRules } from '../eval/kernel-rules.ts';
+import { formatFunction } from '../eval/value.ts';
 import { installStack, type StackError } from '../explore/initial.ts';
 import { type KernelRules, step } from '../kernel/index.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
-import type { Errno, Op } from '../model/op.ts';
+import { assertNever, type Errno, type Op } from '../model/op.ts';
+import { funcKey } from '../model/patch.ts';
 import type { System } from '../model/system.ts';
 import { compileRules, invariantViolated } from '../smt/compile.ts';
 import { symPatch } from '../smt/compile-config.ts';
@@ -22,6 +24,7 @@ import { and, FALSE, not, or } from '../smt/factory.ts';
 import type { SymbolicRules } from '../smt/symbolic.ts';
 import type { Term } from '../smt/term.ts';
 import type { TransitionSystem } from '../smt/transition.ts';
+import { type OwnershipClaim, ownershipBad, ownershipViolated } from './ownership.ts';
 
 export type TransitionMode = 'auto' | 'manual';
 
@@ -30,7 +33,9 @@ export type Claim =
   /** `insmod patch` is not rejected with EINVAL by the rules in any counted configuration. */
   | { readonly kind: 'loadable'; readonly patch: string }
   /** The invariant `name` of `ruleSet` holds in every reachable configuration. */
-  | { readonly kind: 'invariant'; readonly name: string; readonly ruleSet: CheckedRuleSet };
+  | { readonly kind: 'invariant'; readonly name: string; readonly ruleSet: CheckedRuleSet }
+  /** A function ownership claim (src/prove/ownership.ts) holds in every reachable configuration. */
+  | { readonly kind: 'ownership'; readonly claim: OwnershipClaim };
 
 /** A question for the prover. */
 export interface Problem {
@@ -47,6 +52,7 @@ export interface Problem {
 export type ProblemError =
   | { readonly kind: 'unknown-patch'; readonly patch: string; readonly message: string }
   | { readonly kind: 'unknown-invariant'; readonly name: string; readonly message: string }
+  | { readonly kind: 'unknown-function'; readonly func: string; readonly message: string }
   | { readonly kind: 'target-installed'; readonly patch: string; readonly message: string }
   | { readonly kind: 'stack'; readonly error: StackError; readonly message: string };
 
@@ -113,6 +119,24 @@ export function pose(
         message: `patch \`${claim.patch}\` is in the initial stack, so \`insmod ${claim.patch}\` fails with EEXIST before any rule is asked`,
       });
     }
+  } else if (claim.kind === 'ownership') {
+    const key = funcKey(claim.claim.func);
+    if (!cat.patches.some((p) => p.functions.some((f) => funcKey(f) === key))) {
+      const func = formatFunction(claim.claim.func);
+      return fail({
+        kind: 'unknown-function',
+        func,
+        message: `no patch of the catalog patches \`${func}\``,
+      });
+    }
+    const c = claim.claim;
+    if (c.kind === 'original' && !cat.byName.has(c.patch)) {
+      return fail({
+        kind: 'unknown-patch',
+        patch: c.patch,
+        message: `patch \`${c.patch}\` is not in the catalog`,
+      });
+    }
   } else if (!claim.ruleSet.invariants.some((r) => r.name === claim.name)) {
     return fail({
       kind: 'unknown-invariant',
@@ -132,15 +156,32 @@ export function pose(
     initial: stack.system,
     setup: stack.ops,
     candidates: cat.patches.map((p) => p.name).filter((n) => n !== exclude),
-    violated:
-      claim.kind === 'loadable'
-        ? (sys) => step(sys, { kind: 'insmod', patch: claim.patch }, simOpts).result === 'EINVAL'
-        : (sys) => evalInvariant(claim.ruleSet, claim.name, sys, cat).length > 0,
-    bad:
-      claim.kind === 'loadable'
-        ? (ts) =>
-            ts.template((cfg) => rejectedWithEinval(problem.ruleSet, symbolic, cfg, claim.patch))
-        : (ts) => ts.template((cfg) => invariantViolated(claim.ruleSet, claim.name, cfg)),
+    violated: (sys) => {
+      switch (claim.kind) {
+        case 'loadable':
+          return step(sys, { kind: 'insmod', patch: claim.patch }, simOpts).result === 'EINVAL';
+        case 'invariant':
+          return evalInvariant(claim.ruleSet, claim.name, sys, cat).length > 0;
+        case 'ownership':
+          return ownershipViolated(claim.claim, sys, simOpts);
+        default:
+          return assertNever(claim, 'claim');
+      }
+    },
+    bad: (ts) => {
+      switch (claim.kind) {
+        case 'loadable':
+          return ts.template((cfg) =>
+            rejectedWithEinval(problem.ruleSet, symbolic, cfg, claim.patch),
+          );
+        case 'invariant':
+          return ts.template((cfg) => invariantViolated(claim.ruleSet, claim.name, cfg));
+        case 'ownership':
+          return ownershipBad(ts, claim.claim);
+        default:
+          return assertNever(claim, 'claim');
+      }
+    },
   };
   return { kind: 'ok', value };
 }

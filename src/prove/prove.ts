@@ -9,16 +9,21 @@
  * exactly as claimed (a disagreement throws: it is a bug, never an answer); `proved` comes
  * with three SMT-LIB queries that an independent solver can re-check.
  */
+
+import { ownersOf } from '../analysis/function-owners.ts';
 import { proveStep } from '../analysis/step-proof.ts';
 import type { RuleViolation } from '../eval/audit.ts';
 import { evalInvariant } from '../eval/audit.ts';
+import { formatFunction } from '../eval/value.ts';
 import { run, type StepOutcome, type Violation } from '../kernel/index.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
-import { type Errno, formatOp, type Op } from '../model/op.ts';
+import { assertNever, type Errno, formatOp, type Op } from '../model/op.ts';
+import { funcKey } from '../model/patch.ts';
 import { printTerm, type Term } from '../smt/term.ts';
 import { decide, type EngineStats, type Proof, type ProofMethod } from './engine.ts';
 import { type Drop, minimalSet } from './minimize.ts';
+import { type OwnershipClaim, ownershipViolated } from './ownership.ts';
 import { type Claim, type Posed, type ProblemError, pose, type TransitionMode } from './problem.ts';
 
 /** Default time limit of a proof, in milliseconds. */
@@ -47,6 +52,10 @@ export interface InvariantInput extends ProveInput {
   readonly invariant: string;
   /** The rule set that declares the invariant; default `ruleSet`. */
   readonly invariants?: CheckedRuleSet;
+}
+
+export interface OwnershipInput extends ProveInput {
+  readonly ownership: OwnershipClaim;
 }
 
 export type Verdict = 'proved' | 'refuted' | 'unknown' | 'error';
@@ -78,7 +87,16 @@ export type Explanation =
        */
       readonly waysOut: readonly string[];
     }
-  | { readonly kind: 'invariant'; readonly violations: readonly RuleViolation[] };
+  | { readonly kind: 'invariant'; readonly violations: readonly RuleViolation[] }
+  | {
+      readonly kind: 'ownership';
+      /** Whose code the function runs at the end: switched tasks (every task when settled). */
+      readonly owner: string | null;
+      /** Tasks that have not switched to the pending transition's target. */
+      readonly unswitched: string | null;
+      /** `newest`: the installed releases after the owner (catalog order) that patch the function. */
+      readonly newer: readonly string[];
+    };
 
 export interface Certificate {
   readonly method: ProofMethod;
@@ -115,8 +133,10 @@ export interface ProveStats {
 
 export interface ProveResult {
   readonly query: Claim['kind'];
-  /** The patch (`loadable`) or invariant name. */
+  /** The patch (`loadable`), invariant name, or function (`ownership`, as `object:name`). */
   readonly subject: string;
+  /** The ownership claim, for `ownership`; else null. */
+  readonly ownership: OwnershipClaim | null;
   readonly rules: string;
   readonly transitions: TransitionMode;
   readonly initial: readonly string[];
@@ -170,16 +190,56 @@ export function proveInvariant(input: InvariantInput): Promise<ProveResult> {
   });
 }
 
+/**
+ * Proves or refutes a function ownership claim over every configuration reachable by
+ * operations on the catalog's patches (src/prove/ownership.ts).
+ *
+ * @example
+ * const r = await proveOwnership({ catalog: cat, ruleSet: upstream, ownership: { kind: 'newest', func } });
+ * r.verdict // 'refuted' when an older non-cumulative release can be loaded over a newer one
+ */
+export function proveOwnership(input: OwnershipInput): Promise<ProveResult> {
+  return prove(input, { kind: 'ownership', claim: input.ownership });
+}
+
+/** What a claim is about, in one word or name. */
+function subjectOf(claim: Claim): string {
+  switch (claim.kind) {
+    case 'loadable':
+      return claim.patch;
+    case 'invariant':
+      return claim.name;
+    case 'ownership':
+      return formatFunction(claim.claim.func);
+    default:
+      return assertNever(claim, 'claim');
+  }
+}
+
+/** The ownership claim in words, e.g. "no task runs the original code of F while `P` is installed". */
+export function ownershipWords(c: OwnershipClaim): string {
+  const f = formatFunction(c.func);
+  switch (c.kind) {
+    case 'original':
+      return `no task runs the original code of ${f} while \`${c.patch}\` is installed`;
+    case 'newest':
+      return `with no transition pending, ${f} runs the code of the newest installed release that patches it`;
+    default:
+      return assertNever(c, 'ownership claim');
+  }
+}
+
 async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
   const started = performance.now();
   const transitions = input.transitions ?? 'auto';
   const initial = input.initial ?? [];
   const timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
-  const subject = claim.kind === 'loadable' ? claim.patch : claim.name;
+  const subject = subjectOf(claim);
   const base = {
     query: claim.kind,
     subject,
+    ownership: claim.kind === 'ownership' ? claim.claim : null,
     rules: input.ruleSet.name,
     transitions,
     initial,
@@ -357,7 +417,9 @@ function provedStatement(posed: Posed, where: Where): string {
   const what =
     claim.kind === 'loadable'
       ? `\`insmod ${claim.patch}\` is admitted by rule set ${ruleSet.name}`
-      : `invariant \`${claim.name}\` holds under rule set ${ruleSet.name}`;
+      : claim.kind === 'invariant'
+        ? `invariant \`${claim.name}\` holds under rule set ${ruleSet.name}`
+        : `${ownershipWords(claim.claim)} (rule set ${ruleSet.name})`;
   return `for every sequence of operations on ${where.patches} from ${where.from}, ${what} (${modeWords(transitions)})`;
 }
 
@@ -366,7 +428,9 @@ function refutedStatement(posed: Posed, steps: number, patches: number, where: W
   const what =
     claim.kind === 'loadable'
       ? `end in \`insmod ${claim.patch}\` rejected (EINVAL) by rule set ${ruleSet.name}`
-      : `reach a configuration that violates invariant \`${claim.name}\` under rule set ${ruleSet.name}`;
+      : claim.kind === 'invariant'
+        ? `reach a configuration that violates invariant \`${claim.name}\` under rule set ${ruleSet.name}`
+        : `reach a configuration where it is not so that ${ownershipWords(claim.claim)} (rule set ${ruleSet.name})`;
   const using = `using ${patches} of ${where.patches}`;
   return `from ${where.from}, ${plural(steps, 'step')} ${using} ${what} (${modeWords(transitions)})`;
 }
@@ -417,6 +481,28 @@ function replay(
   }
   for (const o of outcomes) {
     if (o.result !== 'ok') disagree(`\`${formatOp(o.op)}\` fails with ${o.result}`);
+  }
+  if (claim.kind === 'ownership') {
+    const opts = { rules: posed.kernel, catalog: problem.catalog };
+    if (!ownershipViolated(claim.claim, final, opts)) {
+      disagree(`in the final configuration, ${ownershipWords(claim.claim)}`);
+    }
+    const key = funcKey(claim.claim.func);
+    const o = ownersOf(final, opts).find((x) => funcKey(x.func) === key);
+    if (o === undefined) return disagree(`no owner for ${key}`);
+    const order = problem.catalog.patches.map((p) => p.name);
+    const newer =
+      claim.claim.kind !== 'newest' || o.owner === null
+        ? []
+        : final.klpPatches.filter(
+            (n) =>
+              order.indexOf(n) > order.indexOf(o.owner ?? '') &&
+              (problem.catalog.byName.get(n)?.functions ?? []).some((f) => funcKey(f) === key),
+          );
+    return {
+      outcomes,
+      explanation: { kind: 'ownership', owner: o.owner, unswitched: o.unswitched, newer },
+    };
   }
   const violations = evalInvariant(claim.ruleSet, claim.name, final, problem.catalog);
   if (violations.length === 0) disagree(`the final configuration satisfies \`${claim.name}\``);

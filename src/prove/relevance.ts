@@ -21,11 +21,14 @@ import { freeVars, type Term } from '../smt/term.ts';
 import type { TransitionSystem } from '../smt/transition.ts';
 import { Substitution } from '../smt/transition-subst.ts';
 
-/** Universe indices of the patches a template reads (`on`, `enabled` and order variables). */
+/**
+ * Universe indices of the patches a template reads (`on`, `enabled`, order, and for function
+ * ownership claims the transition variables).
+ */
 function patchesRead(t: Term): number[] {
   const out: number[] = [];
   for (const name of freeVars([t]).keys()) {
-    const m = /^tpl\.(?:on|en|bl)\.(\d+)(?:\.(\d+))?$/.exec(name);
+    const m = /^tpl\.(?:on|en|bl|tp|tu)\.(\d+)(?:\.(\d+))?$/.exec(name);
     if (m === null) continue;
     out.push(Number(m[1]));
     if (m[2] !== undefined) out.push(Number(m[2]));

@@ -2,18 +2,24 @@
  * Plan runs -> text (the transcript; the explained check) and JSON (the documents of
  * docs/schema/simulate.schema.json and check.schema.json).
  */
+import {
+  type FunctionOwner,
+  type OwnerChange,
+  revertedByReplace,
+} from '../analysis/function-owners.ts';
 import { explainFailure } from '../analysis/mechanics.ts';
 import type { PlanRun, StepRun } from '../analysis/run-plan.ts';
 import { formatFact, type StepProofResult } from '../analysis/step-proof.ts';
+import { formatFunction } from '../eval/value.ts';
 import type { Violation } from '../kernel/rules.ts';
-import { formatOp, type Op } from '../model/op.ts';
+import { assertNever, formatOp, type Op } from '../model/op.ts';
+import type { KlpFunc } from '../model/patch.ts';
 import type { System } from '../model/system.ts';
 import { stateIdJson, systemJson } from './json.ts';
 import {
   type JsonOf,
   type op as opSchema,
   SCHEMA_VERSION,
-  type system,
   type violation,
 } from './schema/common.ts';
 import type {
@@ -67,6 +73,72 @@ function stepViolations(s: StepRun): readonly Violation[] {
   return v === null || v.ok ? [] : v.violations;
 }
 
+function funcJson(f: KlpFunc): { object: string; name: string; sympos: number } {
+  return { object: f.object, name: f.name, sympos: f.sympos };
+}
+
+/** A step's owner changes: `before`/`after` name the patch whose code runs, null the original. */
+function ownerChangeJson(c: OwnerChange): SimulatePlanEntry['steps'][number]['functions'][number] {
+  return {
+    ...funcJson(c.func),
+    before: c.before,
+    after: c.after,
+    change: c.kind,
+    mixed: c.after !== c.unswitched,
+    unswitched: c.unswitched,
+    revertedBy: c.cause === null ? null : { kind: c.cause.kind, patch: c.cause.patch },
+  };
+}
+
+function ownerJson(o: FunctionOwner): SimulatePlanEntry['final']['functions'][number] {
+  return {
+    ...funcJson(o.func),
+    owner: o.owner,
+    mixed: o.owner !== o.unswitched,
+    unswitched: o.unswitched,
+  };
+}
+
+/** The warnings of a step: functions a cumulative patch reverted to the original code. */
+function stepWarnings(
+  s: StepRun,
+): Array<{ message: string; json: Omit<CheckStep['warnings'][number], 'message'> }> {
+  return revertedByReplace(s.functions).map((r) => ({
+    message: `cumulative \`${r.patch}\` reverts ${formatFunction(r.func)} to the original code; \`${r.lastPatchedBy}\` patched it last`,
+    json: {
+      kind: 'reverted-function',
+      patch: r.patch,
+      ...funcJson(r.func),
+      lastPatchedBy: r.lastPatchedBy,
+    },
+  }));
+}
+
+/** A patch or the original code, in text. */
+function ownerText(owner: string | null): string {
+  return owner === null ? 'original code' : `\`${owner}\``;
+}
+
+/** One owner change in words, e.g. "vmlinux:f: `r3` -> original code (reverted: ...)". */
+export function ownerChangeText(c: OwnerChange): string {
+  const f = formatFunction(c.func);
+  const move = `${f}: ${ownerText(c.before)} -> ${ownerText(c.after)}`;
+  switch (c.kind) {
+    case 'patched':
+      return `${move} (patched)`;
+    case 'repatched':
+      return `${move} (re-patched)`;
+    case 'reverted':
+      return c.cause?.kind === 'replace'
+        ? `${move} (reverted: cumulative \`${c.cause.patch}\` does not patch it)`
+        : `${move} (reverted: \`${c.cause?.patch ?? ''}\` disabled)`;
+    case 'mixed':
+      return `${f}: mixed, ${ownerText(c.unswitched)} for tasks not yet switched, ${ownerText(c.after)} for switched tasks`;
+    default:
+      return assertNever(c.kind, 'owner change');
+  }
+}
+
 /** A step's solver proof in JSON; null when the step asks the rules nothing. */
 function proofJson(p: StepProofResult | undefined): CheckStep['proof'] {
   if (p === undefined || p.kind === 'no-question') return null;
@@ -94,6 +166,7 @@ function stepJson(s: StepRun): SimulatePlanEntry['steps'][number] {
     expected: s.step.expect,
     line: s.step.source.position(s.step.span.start).line,
     reasons: stepViolations(s).map(violationJson),
+    functions: s.functions.map(ownerChangeJson),
   };
 }
 
@@ -103,6 +176,7 @@ function checkStepJson(s: StepRun, proof: StepProofResult | undefined): CheckSte
     ...stepJson(s),
     waysOut: json === null || json.verdict === 'unknown' ? [] : json.waysOut,
     proof: json,
+    warnings: stepWarnings(s).map((w) => ({ ...w.json, message: w.message })),
   };
 }
 
@@ -118,7 +192,7 @@ function planEntry<S>(
   ok: boolean;
   error?: string;
   steps: S[];
-  final: JsonOf<typeof system>;
+  final: SimulatePlanEntry['final'];
   log: string[];
 } {
   const setupLog = run.setup.flatMap((o) => o.log);
@@ -130,7 +204,7 @@ function planEntry<S>(
       ok: false,
       error: `initial patch \`${run.failed.name}\` could not be loaded: ${run.failed.outcome.result}`,
       steps: [],
-      final: systemJson(run.failed.outcome.system),
+      final: { ...systemJson(run.failed.outcome.system), functions: run.functions.map(ownerJson) },
       log: setupLog,
     };
   }
@@ -140,7 +214,7 @@ function planEntry<S>(
     transitions: meta.transitions,
     ok: run.ok,
     steps: run.steps.map(steps),
-    final: systemJson(run.final),
+    final: { ...systemJson(run.final), functions: run.functions.map(ownerJson) },
     log: [...setupLog, ...run.steps.flatMap((s) => s.outcome.log)],
   };
 }
@@ -243,7 +317,11 @@ export function planTranscript(meta: PlanMeta, run: PlanRun): string {
     );
     return lines.join('\n');
   }
-  for (const s of run.steps) lines.push(...s.outcome.log);
+  for (const s of run.steps) {
+    lines.push(...s.outcome.log);
+    // Not kernel output: what the step did to function ownership, as shell comments.
+    for (const c of s.functions) lines.push(`# ${ownerChangeText(c)}`);
+  }
   lines.push('', planVerdict(meta, run));
   return lines.join('\n');
 }
@@ -318,6 +396,11 @@ export function planCheckText(
     } else if (s.outcome.result !== 'ok') {
       const why = explainFailure(s.step.op, s.outcome.result, s.outcome.system);
       lines.push(...wrap(why, width, INDENT));
+    }
+    for (const c of s.functions)
+      lines.push(...wrap(ownerChangeText(c), width, INDENT, `${INDENT}  `));
+    for (const w of stepWarnings(s)) {
+      lines.push(...wrap(`warning: ${w.message}`, width, INDENT, `${INDENT}  `));
     }
   }
   lines.push(`  final stack: ${stackLine(run.final)}`);

@@ -7,17 +7,24 @@
 import { formatBinding } from '../eval/rules.ts';
 import type { Violation } from '../kernel/index.ts';
 import { assertNever } from '../model/op.ts';
-import type { Explanation, ProveResult } from '../prove/prove.ts';
+import { type Explanation, ownershipWords, type ProveResult } from '../prove/prove.ts';
 import { printTerm, termSize } from '../smt/term.ts';
 import { opJson, violationJson } from './plan.ts';
 import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
-import type { proveInvariantDocument, proveLoadableDocument } from './schema/prove.ts';
+import type {
+  proveInvariantDocument,
+  proveLoadableDocument,
+  proveOwnershipDocument,
+} from './schema/prove.ts';
 import { wrap } from './wrap.ts';
 
 /** Invariants longer than this many characters are summarized, not printed. */
 const MAX_INVARIANT_CHARS = 400;
 
-type ProveJson = JsonOf<typeof proveLoadableDocument> | JsonOf<typeof proveInvariantDocument>;
+type ProveJson =
+  | JsonOf<typeof proveLoadableDocument>
+  | JsonOf<typeof proveInvariantDocument>
+  | JsonOf<typeof proveOwnershipDocument>;
 
 /**
  * The result as one JSON document (docs/schema/prove.schema.json): `schemaVersion`, `query`,
@@ -29,9 +36,20 @@ type ProveJson = JsonOf<typeof proveLoadableDocument> | JsonOf<typeof proveInvar
  */
 export function proveJson(r: ProveResult): ProveJson {
   const body = proveBody(r);
-  return r.query === 'loadable'
-    ? { schemaVersion: SCHEMA_VERSION, query: 'loadable', patch: r.subject, ...body }
-    : { schemaVersion: SCHEMA_VERSION, query: 'invariant', invariant: r.subject, ...body };
+  if (r.query === 'loadable') {
+    return { schemaVersion: SCHEMA_VERSION, query: 'loadable', patch: r.subject, ...body };
+  }
+  if (r.query === 'invariant') {
+    return { schemaVersion: SCHEMA_VERSION, query: 'invariant', invariant: r.subject, ...body };
+  }
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    query: 'ownership',
+    claim: r.ownership?.kind ?? 'newest',
+    function: r.subject,
+    ...(r.ownership?.kind === 'original' ? { patch: r.ownership.patch } : {}),
+    ...body,
+  };
 }
 
 /** Everything after the claim's subject, in document order. */
@@ -93,6 +111,13 @@ function explanationJson(e: Explanation): NonNullable<ProveJson['explanation']> 
           binding: formatBinding(v.binding),
         })),
       };
+    case 'ownership':
+      return {
+        owner: e.owner,
+        unswitched: e.unswitched,
+        mixed: e.owner !== e.unswitched,
+        newer: e.newer,
+      };
     default:
       return assertNever(e, 'explanation');
   }
@@ -108,7 +133,14 @@ export function proveText(r: ProveResult, width = 100): string {
   const out: string[] = [];
   const para = (text: string, indent = '  ') => out.push(...wrap(text, width, indent, indent));
   const head = (text: string) => out.push(...wrap(text, width, '', '  '));
-  const what = r.query === 'loadable' ? `\`insmod ${r.subject}\`` : `invariant \`${r.subject}\``;
+  const what =
+    r.query === 'loadable'
+      ? `\`insmod ${r.subject}\``
+      : r.query === 'invariant'
+        ? `invariant \`${r.subject}\``
+        : r.ownership === null
+          ? r.subject
+          : ownershipWords(r.ownership);
   switch (r.verdict) {
     case 'error':
       head(`error: ${r.statement}`);
@@ -117,7 +149,9 @@ export function proveText(r: ProveResult, width = 100): string {
       head(
         r.query === 'loadable'
           ? `proved: ${what} is never rejected by rule set ${r.rules}`
-          : `proved: ${what} holds under rule set ${r.rules}`,
+          : r.query === 'invariant'
+            ? `proved: ${what} holds under rule set ${r.rules}`
+            : `proved: ${what} (rule set ${r.rules})`,
       );
       para(
         `for every sequence of operations on ${r.scope.patches} from ${r.scope.from} (${r.scope.transitions})`,
@@ -182,7 +216,9 @@ function refutedText(r: ProveResult, width: number, what: string): string[] {
     ...wrap(
       r.query === 'loadable'
         ? `refuted: ${what} can be rejected (EINVAL) under rule set ${r.rules}`
-        : `refuted: ${what} can be violated under rule set ${r.rules}`,
+        : r.query === 'invariant'
+          ? `refuted: ${what} can be violated under rule set ${r.rules}`
+          : `refuted: not always so that ${what} (rule set ${r.rules})`,
       width,
       '',
       '  ',
@@ -248,6 +284,19 @@ function explanationLines(e: Explanation, width: number): string[] {
         out.push(...wrap(`invariant ${first.rule}: ${first.sentence}`, width, '  ', '    '));
       }
       for (const v of e.violations) out.push(...wrap(v.message, width, '    - ', '      '));
+      return out;
+    }
+    case 'ownership': {
+      const who = (o: string | null) => (o === null ? 'the original code' : `\`${o}\`'s code`);
+      const text =
+        e.owner === e.unswitched
+          ? `at the end every task runs ${who(e.owner)}`
+          : `at the end tasks that have switched run ${who(e.owner)}, tasks that have not run ${who(e.unswitched)}`;
+      const newer =
+        e.newer.length === 0
+          ? ''
+          : `, though the newer ${e.newer.map((n) => `\`${n}\``).join(', ')} ${e.newer.length === 1 ? 'patches' : 'patch'} it too and ${e.newer.length === 1 ? 'is' : 'are'} installed`;
+      out.push(...wrap(`${text}${newer}`, width, '  ', '    '));
       return out;
     }
     default:

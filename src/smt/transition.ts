@@ -449,6 +449,24 @@ export class TransitionSystem {
     return out;
   }
 
+  /**
+   * The template literal "`x` is on klp_patches", for claims built outside the rule compiler
+   * (function ownership, src/prove/ownership.ts).
+   */
+  onVar(x: number): Term {
+    return boolVar(`${TPL}on.${x}`);
+  }
+
+  /**
+   * The template literal "`x` is the transition patch, towards `target`": what a function
+   * ownership claim reads of the transition (`func->transition`, nops). False with auto
+   * transitions, where nothing is pending between steps.
+   */
+  transitionVar(x: number, target: 'patched' | 'unpatched'): Term {
+    if (!this.manual) return FALSE;
+    return boolVar(`${TPL}${target === 'patched' ? 'tp' : 'tu'}.${x}`);
+  }
+
   /** The template literal for `a` below `b`. */
   belowVar(a: number, b: number): Term {
     this.notePair(a, b);
@@ -467,6 +485,10 @@ export class TransitionSystem {
         return s.enabled(x);
       case 'bl':
         return s.below(x, Number(b));
+      case 'tp':
+        return s.tp(x);
+      case 'tu':
+        return s.tu(x);
       default:
         return undefined;
     }

@@ -18,6 +18,7 @@ describe('shipped rule sets', () => {
       'replace',
       'replace-set',
       'upstream',
+      'keep-functions',
       'release-stream',
       'stack-invariants',
     ]);

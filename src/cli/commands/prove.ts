@@ -5,12 +5,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatFunction } from '../../eval/value.ts';
 import { loadRuleSet } from '../../lang/load.ts';
+import type { Catalog } from '../../model/catalog.ts';
+import type { KlpFunc } from '../../model/patch.ts';
 import {
   DEFAULT_TIMEOUT_MS,
   type ProveResult,
   proveInvariant,
   proveLoadable,
+  proveOwnership,
 } from '../../prove/index.ts';
 import { stringify } from '../../report/json.ts';
 import { proveJson, proveText } from '../../report/prove.ts';
@@ -44,6 +48,12 @@ const OPTIONS: readonly OptionSpec[] = [
     description: 'where `prove invariant` finds NAME when the --rules rule set does not declare it',
   },
   {
+    name: 'while',
+    kind: 'value',
+    metavar: 'PATCH',
+    description: '`prove original`: the patch whose installation the claim is about',
+  },
+  {
     name: 'certificate',
     kind: 'value',
     metavar: 'DIR',
@@ -56,6 +66,8 @@ const HELP = {
   usage: [
     'klp-verify prove loadable PATCH --catalog FILE [options]',
     '       klp-verify prove invariant NAME --catalog FILE [options]',
+    '       klp-verify prove original FUNC --while PATCH --catalog FILE [options]',
+    '       klp-verify prove newest FUNC --catalog FILE [options]',
   ].join('\n'),
   summary:
     'Prove a claim over every sequence of operations on a catalog, or refute it with a shortest counterexample.',
@@ -64,6 +76,10 @@ const HELP = {
     'operations (insmod, disable, enable, force, complete, rmmod) on the catalog patches other than',
     'PATCH, `insmod PATCH` is not rejected by the rules (EINVAL).',
     '`invariant NAME`: the invariant NAME of a rule file holds in every reachable configuration.',
+    '`original FUNC --while PATCH`: no task runs the original code of FUNC (`object:name[,sympos]`,',
+    'e.g. `vmlinux:io_uring_setup`) while PATCH is installed (on klp_patches, out of transition).',
+    '`newest FUNC`: with no transition pending, FUNC runs the code of the newest release (catalog',
+    'order) among the installed patches that patch it.',
     '',
     'proved: holds for sequences of any length; the proof is an inductive invariant re-checked by',
     'an SMT solver (--certificate DIR writes the queries). refuted: a counterexample with the fewest',
@@ -105,20 +121,23 @@ export const proveCommand: CommandSpec = {
     const parsed = ctx.args;
     const io = ctx.io;
     const [query, subject, ...extra] = parsed.positionals;
-    if (query === undefined)
-      throw new UsageError('missing QUERY', 'use `prove loadable PATCH` or `prove invariant NAME`');
-    if (query !== 'loadable' && query !== 'invariant') {
-      throw new UsageError(
-        `unknown query \`prove ${query}\``,
-        didYouMean(query, ['loadable', 'invariant']) ??
-          'use `prove loadable PATCH` or `prove invariant NAME`',
-      );
+    const queries = ['loadable', 'invariant', 'original', 'newest'];
+    const use =
+      'use `prove loadable PATCH`, `prove invariant NAME`, `prove original FUNC --while PATCH` or `prove newest FUNC`';
+    if (query === undefined) throw new UsageError('missing QUERY', use);
+    if (!queries.includes(query)) {
+      throw new UsageError(`unknown query \`prove ${query}\``, didYouMean(query, queries) ?? use);
     }
     if (subject === undefined) {
-      throw new UsageError(
-        `missing ${query === 'loadable' ? 'PATCH' : 'NAME'}`,
-        `usage: ${HELP.usage}`,
-      );
+      const what = query === 'loadable' ? 'PATCH' : query === 'invariant' ? 'NAME' : 'FUNC';
+      throw new UsageError(`missing ${what}`, `usage: ${HELP.usage}`);
+    }
+    const whilePatch = parsed.values.get('while');
+    if (query === 'original' && whilePatch === undefined) {
+      throw new UsageError('`prove original` needs `--while PATCH`', `usage: ${HELP.usage}`);
+    }
+    if (query !== 'original' && whilePatch !== undefined) {
+      throw new UsageError(`\`--while\` is only for \`prove original\``);
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\``);
     const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -131,6 +150,15 @@ export const proveCommand: CommandSpec = {
     if (query === 'loadable') {
       requirePatch(cat, subject, 'PATCH');
       r = await proveLoadable({ ...common, patch: subject });
+    } else if (query === 'original' || query === 'newest') {
+      const func = catalogFunction(cat, subject);
+      if (query === 'original') {
+        const patch = whilePatch ?? '';
+        requirePatch(cat, patch, '--while');
+        r = await proveOwnership({ ...common, ownership: { kind: 'original', func, patch } });
+      } else {
+        r = await proveOwnership({ ...common, ownership: { kind: 'newest', func } });
+      }
     } else {
       let invariants = ruleSet;
       if (!invariants.invariants.some((r) => r.name === subject)) {
@@ -160,6 +188,27 @@ export const proveCommand: CommandSpec = {
     return result(status, firstLine(text()), text, () => proveJson(r));
   },
 };
+
+/**
+ * A function some catalog patch patches, from `object:name` or `object:name,sympos` (as
+ * messages print it); a usage error with the closest one otherwise.
+ */
+function catalogFunction(cat: Catalog, text: string): KlpFunc {
+  const all = new Map<string, KlpFunc>();
+  for (const p of cat.patches) for (const f of p.functions) all.set(formatFunction(f), f);
+  const m = /^([^:]+):([^,]+)(?:,(\d+))?$/.exec(text);
+  const normalized =
+    m?.[1] === undefined || m[2] === undefined
+      ? text
+      : formatFunction({ object: m[1], name: m[2], sympos: Number(m[3] ?? '0') });
+  const f = all.get(normalized);
+  if (f !== undefined) return f;
+  throw new UsageError(
+    `no patch of the catalog patches \`${text}\``,
+    didYouMean(text, [...all.keys()]) ??
+      'write a function as `object:name` or `object:name,sympos`',
+  );
+}
 
 /** The certificate as files: the three queries and a description of the claim. */
 function writeCertificate(dir: string, r: ProveResult): void {

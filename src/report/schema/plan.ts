@@ -14,10 +14,54 @@ import {
   opResult,
   output,
   schemaVersion,
-  system,
+  systemShape,
   transitionMode,
   violation,
 } from './common.ts';
+
+/** A patched function: its object, name and sympos, as the catalog lists it. */
+const funcShape = {
+  object: z.string().describe('`vmlinux` or the module the function is in'),
+  name: z.string(),
+  sympos: z.int().min(0),
+};
+const owner = z.string().nullable().describe('the patch whose code runs; null: the original code');
+
+/** A function whose owner a step changed (src/analysis/function-owners.ts). */
+const ownerChange = z
+  .strictObject({
+    ...funcShape,
+    before: owner,
+    after: owner.describe('for tasks already switched when a transition is pending'),
+    change: z.enum(['patched', 'repatched', 'reverted', 'mixed']),
+    mixed: z.boolean().describe('tasks run different code until the pending transition ends'),
+    unswitched: owner.describe('what tasks not yet switched run'),
+    revertedBy: z
+      .strictObject({ kind: z.enum(['disable', 'replace']), patch: z.string() })
+      .nullable(),
+  })
+  .meta({ id: 'OwnerChange' });
+
+/** Who owns a function at the end of a plan. */
+const functionOwner = z
+  .strictObject({ ...funcShape, owner, mixed: z.boolean(), unswitched: owner })
+  .meta({ id: 'FunctionOwner' });
+
+/** A cumulative patch that reverted a function the patches it replaced had patched. */
+const revertWarning = z
+  .strictObject({
+    kind: z.literal('reverted-function'),
+    patch: z.string(),
+    ...funcShape,
+    lastPatchedBy: z.string(),
+    message: z.string(),
+  })
+  .meta({ id: 'RevertWarning' });
+
+/** A plan's final system: klp_patches and the rest, and every catalog function's owner. */
+const planFinal = z
+  .strictObject({ ...systemShape, functions: z.array(functionOwner) })
+  .meta({ id: 'PlanFinal' });
 
 /** A plan step as `simulate` reports it. */
 const simulateStep = z.strictObject({
@@ -27,6 +71,7 @@ const simulateStep = z.strictObject({
   expected: opResult,
   line: z.int().min(1).describe("the step's line in the plan file"),
   reasons: z.array(violation).describe('the violations of a rejected step, else empty'),
+  functions: z.array(ownerChange).describe('the functions whose owner the step changed'),
 });
 
 /** The solver's proof of a step's verdict: proved (admitted or rejected) or unknown. */
@@ -58,6 +103,7 @@ const stepProof = z
 const checkStep = simulateStep.extend({
   waysOut: z.array(z.string()),
   proof: stepProof.nullable().describe('null when the step asks the rules nothing'),
+  warnings: z.array(revertWarning).describe('functions a cumulative patch reverted'),
 });
 
 function planShape<S extends z.ZodType>(step: S) {
@@ -71,7 +117,7 @@ function planShape<S extends z.ZodType>(step: S) {
       .optional()
       .describe('present when the initial stack could not be loaded; `steps` is then empty'),
     steps: z.array(step),
-    final: system,
+    final: planFinal,
     log,
   };
 }

@@ -35,6 +35,15 @@ const explanation = z.union([
       }),
     ),
   }),
+  z.strictObject({
+    owner: z
+      .string()
+      .nullable()
+      .describe('whose code the function runs at the end; null: the original'),
+    unswitched: z.string().nullable(),
+    mixed: z.boolean(),
+    newer: names.describe('installed releases newer than the owner that patch the function'),
+  }),
 ]);
 
 const certificate = z.strictObject({
@@ -54,7 +63,7 @@ const stats = z.strictObject({
   minimizeMs: z.int().min(0),
 });
 
-function proveShape<Q extends 'loadable' | 'invariant'>(query: Q) {
+function proveShape<Q extends 'loadable' | 'invariant' | 'ownership'>(query: Q) {
   return {
     query: z.literal(query),
     rules: z.string(),
@@ -93,6 +102,20 @@ export const proveInvariantDocument = document({
 }).meta({ title: 'klp-verify prove invariant --format json' });
 
 /**
+ * `prove original FUNC --while P` and `prove newest FUNC --format json`: a function ownership
+ * claim.
+ *
+ * @example
+ * proveOwnershipDocument.parse(JSON.parse(out)).claim // 'newest'
+ */
+export const proveOwnershipDocument = document({
+  ...proveShape('ownership'),
+  claim: z.enum(['original', 'newest']),
+  function: z.string().describe('the function as `object:name` or `object:name,sympos`'),
+  patch: z.string().optional().describe('`prove original`: the --while patch'),
+}).meta({ title: 'klp-verify prove original|newest --format json' });
+
+/**
  * Everything `prove --format json` prints.
  *
  * @example
@@ -103,4 +126,5 @@ export const proveOutput = output(
   'a claim proved, refuted with a counterexample, or unknown',
   proveLoadableDocument,
   proveInvariantDocument,
+  proveOwnershipDocument,
 );
