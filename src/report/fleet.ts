@@ -90,6 +90,13 @@ function verdictLines(v: ConfigVerdict, blocking: readonly Finding[], width: num
   const pad = '    ';
   switch (v.kind) {
     case 'admitted':
+      if (v.stacks.length > 1) {
+        return [
+          `${pad}admitted in every order sysfs allows; klp_patches becomes one of:`,
+          ...v.stacks.map((st) => `${pad}  [${st.join(', ')}]`),
+        ];
+      }
+      return outcomeLines(v, width, pad);
     case 'refused':
       return outcomeLines(v, width, pad);
     case 'consistent':
@@ -192,6 +199,7 @@ function outcomeJson(o: Outcome): Record<string, unknown> {
 function verdictJson(v: ConfigVerdict): Record<string, unknown> {
   switch (v.kind) {
     case 'admitted':
+      return { ...outcomeJson(v), stacks: v.stacks, orders: v.orders };
     case 'refused':
       return { ...outcomeJson(v), orders: v.orders };
     case 'consistent':

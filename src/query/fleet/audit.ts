@@ -225,6 +225,10 @@ export function groupKey(d: Decision): string {
   const v = d.verdict;
   switch (v.kind) {
     case 'admitted':
+      return `admitted|${v.stacks
+        .map((st) => st.join(','))
+        .sort()
+        .join(';')}`;
     case 'refused':
       return outcomeKey(v);
     case 'consistent':

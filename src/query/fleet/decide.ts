@@ -84,7 +84,11 @@ export type Outcome =
     };
 
 export type ConfigVerdict =
-  | (Outcome & { readonly orders: number })
+  /**
+   * The same outcome in each of the `orders` allowed orders. For `admitted`, `stacks` holds
+   * every distinct klp_patches the rollout leaves (one when the order is known).
+   */
+  | (Outcome & { readonly orders: number; readonly stacks: readonly (readonly string[])[] })
   /** No rollout asked: the configuration is consistent (or undecided: see the findings). */
   | { readonly kind: 'consistent'; readonly orders: number }
   | { readonly kind: 'inconsistent'; readonly orders: 0 }
@@ -298,9 +302,17 @@ export class FleetDecider {
     const answers = allowed.map((a) => ({ order: a.order, outcome: this.#rollout(a.system) }));
     const firstAnswer = answers[0];
     if (firstAnswer === undefined) throw new Error('unreachable: an allowed order exists');
-    const same = answers.every((a) => outcomeKey(a.outcome) === outcomeKey(firstAnswer.outcome));
+    // The order of klp_patches decides the order of the stack a rollout leaves, which is no
+    // change of answer; a different verdict, errno or reason is.
+    const same = answers.every(
+      (a) => outcomeKey(a.outcome, false) === outcomeKey(firstAnswer.outcome, false),
+    );
+    const stacks = new Map<string, readonly string[]>();
+    for (const a of answers) {
+      if (a.outcome.kind === 'admitted') stacks.set(a.outcome.stack.join(','), a.outcome.stack);
+    }
     const verdict: ConfigVerdict = same
-      ? { ...firstAnswer.outcome, orders: allowed.length }
+      ? { ...firstAnswer.outcome, orders: allowed.length, stacks: [...stacks.values()] }
       : { kind: 'unknown', why: 'order', answers, orders: allowed.length };
     return { verdict, findings, orderKnown, orders: allowedOrders };
   }
@@ -360,9 +372,12 @@ export class FleetDecider {
   }
 }
 
-/** Identity of an outcome for comparing orders and grouping hosts (the fix left out). */
-export function outcomeKey(o: Outcome): string {
-  if (o.kind === 'admitted') return `admitted|${o.stack.join(',')}`;
+/**
+ * Identity of an outcome for comparing orders and grouping hosts (the fix left out; the stack
+ * an admitted rollout leaves only when `withStack`).
+ */
+export function outcomeKey(o: Outcome, withStack = true): string {
+  if (o.kind === 'admitted') return withStack ? `admitted|${o.stack.join(',')}` : 'admitted';
   const reasons = o.reasons
     .map((v) => `${v.rule}:${v.state ?? '-'}:${v.installedBy ?? '-'}`)
     .join(';');
