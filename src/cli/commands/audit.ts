@@ -8,6 +8,7 @@ import { renderHelp } from '../args.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import type { Io } from '../io.ts';
 import { auditFleet } from './audit-fleet.ts';
+import { auditLog } from './audit-log.ts';
 import type { Command } from './common.ts';
 
 interface Subcommand {
@@ -21,6 +22,11 @@ const SUBCOMMANDS: readonly Subcommand[] = [
     name: 'fleet',
     summary: 'group host snapshots by configuration; what-if rollouts grouped by cause',
     run: auditFleet,
+  },
+  {
+    name: 'log',
+    summary: 'replay a kernel log (dmesg, journalctl) on the simulator, boot by boot',
+    run: auditLog,
   },
 ];
 
