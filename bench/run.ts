@@ -3,13 +3,16 @@
  * child process (its own heap, its own peak memory), so numbers are cold and comparable.
  *
  *   npm run bench                          # everything, default sizes
- *   npm run bench -- --only cold-check     # one benchmark: cold-check | loadable | conflicts | queries
+ *   npm run bench -- --only cold-check     # one benchmark: cold-check | loadable | conflicts | queries | fleet
+ *   npm run bench -- --only fleet --hosts 1000000 --configurations 300
  *   npm run bench -- --sizes 10,50 --timeout 60 --repeat 5
  *
  * Prints Markdown tables; paste them into bench/RESULTS.md with the date and the machine's load.
  */
 import { spawnSync } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JobResult, LoadableJob } from './job.ts';
 
@@ -24,6 +27,8 @@ const { values } = parseArgs({
     engines: { type: 'string', default: 'smt,explore' },
     initial: { type: 'string', default: 'none' },
     targets: { type: 'string', default: 'conflict,fresh' },
+    hosts: { type: 'string', default: '1000000' },
+    configurations: { type: 'string', default: '300' },
   },
 });
 
@@ -202,8 +207,59 @@ function queries(sizes: readonly number[], seed: number, timeoutMs: number): voi
   console.log('');
 }
 
+/** Runs bench/fleet-job.ts in a child process; its last stdout line, parsed. */
+function fleetJob(mode: 'generate' | 'run', job: Record<string, unknown>): Record<string, unknown> {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/fleet-job.ts', mode, JSON.stringify(job)],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 },
+  );
+  const line = r.stdout.trim().split('\n').at(-1) ?? '';
+  if (r.status !== 0 || line === '') throw new Error(`fleet-job ${mode} failed: ${r.stderr}`);
+  return JSON.parse(line);
+}
+
+/**
+ * `audit fleet` over generated NDJSON snapshots: HOSTS host lines over about CONFIGURATIONS
+ * distinct configurations of a generated release stream (40 patches), rollout of its last
+ * release. The input is generated in one child, the audit timed in another.
+ */
+function fleet(hosts: number, configurations: number, seed: number, repeat: number): void {
+  const dir = mkdtempSync(join(tmpdir(), 'klp-bench-fleet-'));
+  try {
+    const gen = fleetJob('generate', { hosts, configurations, seed, dir });
+    const size = statSync(join(dir, 'fleet.ndjson')).size;
+    console.log(
+      `## \`audit fleet\` on ${hosts.toLocaleString('en-US')} generated host lines (${(size / 1e6).toFixed(0)} MB NDJSON, ${gen.configurations} distinct configurations, seed ${seed}, rollout ${gen.rollout})\n`,
+    );
+    console.log(
+      '| run | wall s | peak RSS MB | configurations | admitted | refused | inconsistent | unknown | exit |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|');
+    for (let i = 1; i <= repeat; i++) {
+      const r = fleetJob('run', { dir, rollout: gen.rollout });
+      const v = typeof r.byVerdict === 'object' && r.byVerdict !== null ? r.byVerdict : {};
+      const get = (k: string): string => String(k in v ? Reflect.get(v, k) : '');
+      console.log(
+        `| ${i} | ${(Number(r.ms) / 1000).toFixed(1)} | ${Number(r.maxRssMb).toFixed(0)} | ${r.configurations} | ${get('admitted')} | ${get('refused')} | ${get('inconsistent')} | ${get('unknown')} | ${r.exit} |`,
+      );
+    }
+    console.log('');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 header();
 const only = values.only;
+if (only === 'fleet') {
+  fleet(
+    Number(values.hosts),
+    Number(values.configurations),
+    Number(values.seed),
+    Math.min(3, Number(values.repeat)),
+  );
+}
 const sizes = (values.sizes ?? '')
   .split(',')
   .map(Number)

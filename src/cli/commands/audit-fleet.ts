@@ -125,7 +125,15 @@ export async function auditFleet(args: readonly string[], io: Io): Promise<numbe
   if (ruleSet === null) return EXIT.badInput;
   const rollout = patchList(parsed.values.get('rollout'));
   for (const p of rollout) requirePatch(cat, p, '--rollout');
-  const audit = new FleetAudit({ catalog: cat, rules: kernelRules(ruleSet), rollout });
+  // The shipped kernel rule sets (a name, not a file) are monotone: see DecideOptions.monotone.
+  const rulesArg = parsed.values.get('rules') ?? 'upstream';
+  const shipped = !rulesArg.includes('/') && !rulesArg.endsWith('.klp');
+  const audit = new FleetAudit({
+    catalog: cat,
+    rules: kernelRules(ruleSet),
+    rollout,
+    monotone: shipped,
+  });
   const diags: Diagnostic[] = [];
   let malformed = 0;
   const started = performance.now();

@@ -14,6 +14,7 @@ import { assertNever } from '../../model/op.ts';
 import { type Configuration, configurationOf } from './configuration.ts';
 import {
   type ConfigVerdict,
+  type DecideOptions,
   type Decision,
   type Finding,
   FleetDecider,
@@ -31,6 +32,8 @@ export interface FleetOptions {
   readonly rollout: readonly string[];
   readonly maxStates?: number;
   readonly maxFixStates?: number;
+  /** See {@link DecideOptions.monotone}. */
+  readonly monotone?: boolean;
 }
 
 /** One distinct configuration with its hosts and its decision. */
@@ -100,6 +103,15 @@ export class FleetAudit {
   readonly opts: FleetOptions;
   readonly #decider: FleetDecider;
   readonly #configs = new Map<string, Pending>();
+  readonly #byShape = new WeakMap<
+    object,
+    {
+      modules: HostSnapshot['modules'];
+      forced: HostSnapshot['forced'];
+      kernel: string | null;
+      configuration: Configuration;
+    }
+  >();
   #hosts = 0;
   #decided: Map<string, ConfigurationResult> | null = null;
 
@@ -116,9 +128,33 @@ export class FleetAudit {
     return this.#configs.size;
   }
 
+  /**
+   * The configuration of a snapshot; snapshots the reader made from one line shape share their
+   * lists, so the configuration is computed once per shape.
+   */
+  #configurationOf(s: HostSnapshot): Configuration {
+    const memo = this.#byShape.get(s.livepatch);
+    if (
+      memo !== undefined &&
+      memo.modules === s.modules &&
+      memo.forced === s.forced &&
+      memo.kernel === s.kernel
+    ) {
+      return memo.configuration;
+    }
+    const configuration = configurationOf(s, this.opts.catalog);
+    this.#byShape.set(s.livepatch, {
+      modules: s.modules,
+      forced: s.forced,
+      kernel: s.kernel,
+      configuration,
+    });
+    return configuration;
+  }
+
   /** Counts a snapshot's hosts under its configuration. */
   add(s: HostSnapshot): void {
-    const cfg = configurationOf(s, this.opts.catalog);
+    const cfg = this.#configurationOf(s);
     let entry = this.#configs.get(cfg.key);
     if (entry === undefined) {
       entry = { id: this.#configs.size + 1, configuration: cfg, hosts: 0, sampleHosts: [] };
@@ -207,7 +243,7 @@ export class FleetAudit {
 
   /** The decided configuration of a snapshot (after {@link finish}), for per-host output. */
   resultOf(s: HostSnapshot): ConfigurationResult {
-    const r = this.#decided?.get(configurationOf(s, this.opts.catalog).key);
+    const r = this.#decided?.get(this.#configurationOf(s).key);
     if (r === undefined) throw new Error('resultOf: the snapshot was not added before finish()');
     return r;
   }

@@ -118,6 +118,16 @@ export interface DecideOptions {
   readonly maxStates?: number;
   /** Most configurations one fix search keeps (default 20,000). */
   readonly maxFixStates?: number;
+  /** Most configurations the search over the whole catalog keeps (default 20,000). */
+  readonly maxCatalogStates?: number;
+  /**
+   * The rules are monotone (another installed patch never makes an insmod admissible, and
+   * whether a completing patch replaces another does not depend on the rest of klp_patches),
+   * as every shipped kernel rule set is: then an order is refuted at once when a patch sits
+   * above one its rules refuse it over, or a completed replace patch above one it replaces.
+   * Off: every order goes to the search.
+   */
+  readonly monotone?: boolean;
 }
 
 /** Most patches whose order is enumerated when sysfs does not give it (7! = 5040 orders). */
@@ -153,7 +163,7 @@ export class FleetDecider {
     this.opts = opts;
   }
 
-  #explore(names: readonly string[] | null): Reached {
+  #explore(names: readonly string[] | null, maxStates = this.opts.maxStates ?? 200_000): Reached {
     const key = names === null ? '*' : names.join(',');
     const cached = this.#reached.get(key);
     if (cached !== undefined) return cached;
@@ -162,7 +172,7 @@ export class FleetDecider {
     const x = explore(cat, this.opts.rules, {
       initial: EMPTY_SYSTEM,
       transitions: 'manual',
-      maxStates: this.opts.maxStates ?? 200_000,
+      maxStates,
     });
     const byFacts = new Map<string, System>();
     for (const { system } of x.states) {
@@ -175,6 +185,45 @@ export class FleetDecider {
     return r;
   }
 
+  /**
+   * The ways a host usually gets to a configuration, tried before any search: the modules off
+   * klp_patches loaded first (then disabled, or left for a replace patch to remove) or last
+   * (loaded, then disabled), the stack loaded bottom to top, each transition completed but the
+   * pending one. A sequence that reaches the facts proves them reachable; none proves nothing.
+   */
+  #construct(facts: System, key: string, forcedKnown: boolean): System | null {
+    if (facts.forced.length > 0) return null;
+    const { catalog, rules } = this.opts;
+    const t = facts.transition;
+    const off = facts.loaded.filter((m) => !facts.klpPatches.includes(m));
+    const stack: Op[] = [];
+    for (const [i, p] of facts.klpPatches.entries()) {
+      stack.push({ kind: 'insmod', patch: p });
+      const last = i === facts.klpPatches.length - 1;
+      if (!(last && t?.patch === p && t.target === 'patched')) stack.push({ kind: 'complete' });
+    }
+    if (t?.target === 'unpatched') stack.push({ kind: 'disable', patch: t.patch });
+    const loadOff = (disable: boolean): Op[] =>
+      off.flatMap((o): Op[] => [
+        { kind: 'insmod', patch: o },
+        { kind: 'complete' },
+        ...(disable
+          ? [{ kind: 'disable', patch: o } satisfies Op, { kind: 'complete' } satisfies Op]
+          : []),
+      ]);
+    const attempts: Op[][] = [
+      [...loadOff(true), ...stack],
+      [...loadOff(false), ...stack],
+      ...(t === null ? [[...stack, ...loadOff(true)]] : []),
+    ];
+    for (const ops of attempts) {
+      const r = run(EMPTY_SYSTEM, ops, { rules, catalog, transitions: 'manual' });
+      if (r.outcomes.some((o) => o.result !== 'ok')) continue;
+      if (factKey(r.final, forcedKnown) === key) return r.final;
+    }
+    return null;
+  }
+
   /** A system the kernel can reach with these facts, or why not. */
   #reach(
     facts: System,
@@ -182,11 +231,15 @@ export class FleetDecider {
   ): { kind: 'yes'; system: System } | { kind: 'no' } | { kind: 'undecided'; states: number } {
     const names = [...new Set([...facts.loaded])].sort();
     const key = factKey(facts, forcedKnown);
+    const built = this.#construct(facts, key, forcedKnown);
+    if (built !== null) return { kind: 'yes', system: built };
     const own = this.#explore(names);
     const hit = own.byFacts.get(key);
     if (hit !== undefined) return { kind: 'yes', system: hit };
-    // Reachable only through modules the host no longer has loaded: search the whole catalog.
-    const all = this.#explore(null);
+    // Reachable only through modules the host no longer has loaded (possible when a removed
+    // cumulative patch replaced one that cannot be disabled): search the whole catalog, within
+    // a smaller limit, once for all configurations.
+    const all = this.#explore(null, this.opts.maxCatalogStates ?? 20_000);
     const hit2 = all.byFacts.get(key);
     if (hit2 !== undefined) return { kind: 'yes', system: hit2 };
     if (own.complete && all.complete) return { kind: 'no' };
@@ -258,7 +311,8 @@ export class FleetDecider {
         orders: [],
       };
     }
-    const allowed: { order: readonly string[]; system: System }[] = [];
+    const reached: { order: readonly string[]; system: System }[] = [];
+    const open: { order: readonly string[]; system: System }[] = [];
     let undecided = 0;
     let why: string | null = null;
     for (const order of orders.orders) {
@@ -268,14 +322,23 @@ export class FleetDecider {
         loaded,
         forced: cfg.forced ?? [],
       };
+      if (this.opts.monotone === true) {
+        const refuted = refuteOrder(facts, cat, rules);
+        if (refuted !== null) {
+          why ??= refuted;
+          continue;
+        }
+      }
       const r = this.#reach(facts, cfg.forced !== null);
-      if (r.kind === 'yes') allowed.push({ order, system: r.system });
+      if (r.kind === 'yes') reached.push({ order, system: r.system });
       else if (r.kind === 'undecided') {
         undecided = r.states;
-        allowed.push({ order, system: facts });
+        open.push({ order, system: facts });
       } else why ??= unreachableHint(facts, cat, rules);
     }
-    if (undecided > 0) {
+    // Orders proved reachable when there are any; orders no search could settle otherwise.
+    const allowed = reached.length > 0 ? reached : open;
+    if (reached.length === 0 && undecided > 0) {
       findings.push({
         kind: 'consistency-undecided',
         message: `no sequence of operations producing it was found among ${undecided} configurations of the catalog; the search stopped at its limit`,
@@ -378,8 +441,10 @@ export class FleetDecider {
  */
 export function outcomeKey(o: Outcome, withStack = true): string {
   if (o.kind === 'admitted') return withStack ? `admitted|${o.stack.join(',')}` : 'admitted';
+  // Violations come in klp_patches order; the order of a list of reasons is no answer.
   const reasons = o.reasons
     .map((v) => `${v.rule}:${v.state ?? '-'}:${v.installedBy ?? '-'}`)
+    .sort()
     .join(';');
   return `refused|${o.patch}|${o.errno}|${o.loaded ?? '-'}|${reasons}`;
 }
@@ -436,6 +501,32 @@ function permutations(xs: readonly string[]): string[][] {
       out.push([x, ...rest]);
   }
   return out;
+}
+
+/**
+ * Why an order of klp_patches cannot be produced under monotone rules, or null. klp_patches
+ * only grows at the top (`list_add_tail`), so a patch below another was on the list when the
+ * other was enabled, and when it completed: the rules must admit the upper one over the lower
+ * ones, and a completed replace patch must not replace a patch below it.
+ */
+function refuteOrder(facts: System, cat: Catalog, rules: KernelRules): string | null {
+  const hint = unreachableHint(facts, cat, rules);
+  if (hint !== null) return hint;
+  for (const [i, name] of facts.klpPatches.entries()) {
+    const p = cat.byName.get(name);
+    if (p === undefined || i === 0) continue;
+    const below = facts.klpPatches.slice(0, i);
+    const v = rules.enable(
+      { klpPatches: below, transition: null, loaded: below, forced: [] },
+      cat,
+      p,
+    );
+    if (!v.ok) {
+      const holder = v.violations[0]?.installedBy;
+      return `\`${name}\` sits above ${holder === null || holder === undefined ? below.map((b) => `\`${b}\``).join(', ') : `\`${holder}\``} on klp_patches, but rules \`${rules.name}\` refuse to enable it over ${holder === null || holder === undefined ? 'them' : 'it'} (rule ${v.violations[0]?.rule ?? 'unknown'})`;
+    }
+  }
+  return null;
 }
 
 /**
