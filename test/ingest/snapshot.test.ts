@@ -4,11 +4,12 @@
  * diagnostic with its code, file:line:col and underlined text, and the rest is still read.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { readKernelLog } from '../../src/ingest/kernel-log.ts';
 import {
   type HostSnapshot,
   parseSnapshotLine,
@@ -272,5 +273,29 @@ describe('SNAPSHOT_CODES', () => {
       expect(code).toMatch(/^KV05\d\d$/);
       expect(text).toMatch(/^[^\n]+[^.\n]$/);
     }
+  });
+});
+
+describe('docs/diagnostics.md, host snapshots and kernel logs', () => {
+  it('documents every KV05xx code with its one-line description, and no other', () => {
+    const doc = readFileSync('docs/diagnostics.md', 'utf8');
+    const documented = [...doc.matchAll(/^### (KV05\d\d): (.*)$/gm)].map((m) => [m[1], m[2]]);
+    expect(documented).toEqual(Object.entries(SNAPSHOT_CODES));
+  });
+
+  it('the fixtures of test/fixtures/fleet/malformed and logs/journal produce every code', async () => {
+    const fleet = await readAll([
+      'test/fixtures/fleet/malformed/fleet.ndjson',
+      'test/fixtures/fleet/malformed/captures',
+      'test/fixtures/fleet/malformed/missing.ndjson',
+    ]);
+    const codes = new Set(fleet.diags.map((d) => d.code));
+    await readKernelLog('test/fixtures/logs/journal/kernel.json', {
+      record: () => {},
+      diagnostic: (d) => codes.add(d.code),
+    });
+    expect([...codes].sort()).toEqual(Object.keys(SNAPSHOT_CODES));
+    // The good line of the file and the raw capture are still read.
+    expect(fleet.hosts.map((h) => h.host)).toEqual(['web1', 'web9']);
   });
 });

@@ -8,7 +8,7 @@ import { type HostSnapshot, readSnapshots } from '../../ingest/snapshot.ts';
 import { FleetAudit } from '../../query/fleet/audit.ts';
 import { fleetHostLine, fleetJson, fleetText, groupIds } from '../../report/fleet.ts';
 import { stringify } from '../../report/json.ts';
-import type { Diagnostic } from '../../source/diagnostic.ts';
+import { type Diagnostic, diagnosticJson, renderDiagnostic } from '../../source/diagnostic.ts';
 import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import type { Io } from '../io.ts';
@@ -18,7 +18,6 @@ import {
   loadCatalogOption,
   loadRulesOption,
   patchList,
-  printDiagnostics,
   requirePatch,
 } from './common.ts';
 
@@ -103,7 +102,15 @@ export function reportLineDiagnostics(
     list.push(d);
     byFile.set(d.source.file, list);
   }
-  for (const [file, list] of byFile) printDiagnostics(io, list, format, file);
+  // In line order (printDiagnostics sorts by offset, and every line of a stream starts at 0).
+  for (const [file, list] of byFile) {
+    if (format === 'json') {
+      io.err(stringify({ file, diagnostics: list.map(diagnosticJson) }));
+      continue;
+    }
+    io.err(list.map(renderDiagnostic).join('\n\n'));
+    io.err(`${file}: ${list.length} error${list.length === 1 ? '' : 's'}`);
+  }
   if (total > diags.length) {
     io.err(`klp-verify: ${total - diags.length} more malformed lines not shown`);
   }
