@@ -134,6 +134,34 @@ describe('audit log', () => {
     expect(kept).toBe(3);
   });
 
+  it('reads a failed enable (`unpatching complete` with no start line) and a reversal without debug lines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'klp-log-'));
+    const path = join(dir, 'dmesg.txt');
+    writeFileSync(
+      path,
+      [
+        "[   10.000000] livepatch: enabling patch 'test_klp_state'",
+        "[   10.000100] livepatch: 'test_klp_state': unpatching complete",
+        "[   20.000000] livepatch: enabling patch 'test_klp_state'",
+        "[   20.000100] livepatch: 'test_klp_state': starting patching transition",
+        "[   21.000000] livepatch: 'test_klp_state': starting unpatching transition",
+        "[   22.000000] livepatch: 'test_klp_state': unpatching complete",
+        '',
+      ].join('\n'),
+    );
+    const r = await cli([path, SELFTESTS, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const [boot] = JSON.parse(r.out).boots;
+    expect(boot.events.map((e: { op: string; result: string }) => `${e.op} ${e.result}`)).toEqual([
+      'insmod failed',
+      'insmod ok',
+      'disable ok',
+      'complete ok',
+    ]);
+    expect(boot.final.stack).toEqual([]);
+    expect(boot.unexplained).toEqual([]);
+  });
+
   it('has help with examples and refuses a missing catalog', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
