@@ -186,6 +186,95 @@ async function runAudit(job: { dir: string; rollout: string }): Promise<string> 
   });
 }
 
+/**
+ * A dmesg of about `mb` megabytes: kernel noise with, every `every` lines, the livepatch lines
+ * of the vendor stream's releases being loaded (each boot: r1, hotfix, r2, r4 refused, r3),
+ * a new boot (a `Linux version` line) every 200,000 lines.
+ */
+async function generateLog(job: { mb: number; dir: string }): Promise<string> {
+  const out = createWriteStream(join(job.dir, 'kern.log'));
+  const story = [
+    "livepatch: enabling patch 'klp_6_8_0_45_r1'",
+    "livepatch: 'klp_6_8_0_45_r1': starting patching transition",
+    "livepatch: 'klp_6_8_0_45_r1': patching complete",
+    "livepatch: enabling patch 'klp_hotfix_tcp_rto'",
+    "livepatch: 'klp_hotfix_tcp_rto': starting patching transition",
+    "livepatch: 'klp_hotfix_tcp_rto': patching complete",
+    "livepatch: enabling patch 'klp_6_8_0_45_r3'",
+    "livepatch: 'klp_6_8_0_45_r3': starting patching transition",
+    "livepatch: 'klp_6_8_0_45_r3': patching complete",
+    'livepatch: Livepatch patch (klp_6_8_0_45_r4) is not compatible with the already installed livepatches.',
+  ];
+  let bytes = 0;
+  let line = 0;
+  let boots = 0;
+  let buf = '';
+  let t = 0;
+  let next = 0;
+  while (bytes < job.mb * 1e6) {
+    if (line % 200_000 === 0) {
+      buf +=
+        '<5>[    0.000000] [    T0] Linux version 6.8.0-45-generic (buildd@lcy02) #45-Ubuntu SMP\n';
+      boots++;
+      t = 0;
+      next = 0;
+    }
+    t += 0.001;
+    const ts = t.toFixed(6).padStart(12);
+    const msg =
+      line % 20_000 === 10 && next < story.length
+        ? story[next++]
+        : `EXT4-fs (vda1): re-mounted ${line}. Quota mode: none.`;
+    const text = `<6>[${ts}] [  T${line % 9999}] ${msg}\n`;
+    buf += text;
+    bytes += text.length;
+    line++;
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await new Promise<void>((resolve) => out.on('finish', () => resolve()));
+  return JSON.stringify({ lines: line, boots, bytes });
+}
+
+async function runLog(job: { dir: string }): Promise<string> {
+  let doc = '';
+  const io = {
+    out: (t: string) => {
+      doc += t;
+    },
+    err: () => {},
+    columns: 100,
+    color: false,
+    progress: () => {},
+  };
+  const start = performance.now();
+  const code = await main(
+    [
+      'audit',
+      'log',
+      join(job.dir, 'kern.log'),
+      '--catalog',
+      'examples/vendor-stream/stream.catalog.yaml',
+      '--format',
+      'json',
+    ],
+    io,
+  );
+  const ms = performance.now() - start;
+  const parsed: unknown = JSON.parse(doc);
+  const boots =
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    'boots' in parsed &&
+    Array.isArray(parsed.boots)
+      ? parsed.boots.length
+      : 0;
+  return JSON.stringify({ exit: code, ms, maxRssMb: process.resourceUsage().maxRSS / 1024, boots });
+}
+
 const [mode, arg] = process.argv.slice(2);
 if (mode === 'generate') {
   const job: GenerateJob = JSON.parse(arg ?? '{}');
@@ -193,6 +282,12 @@ if (mode === 'generate') {
 } else if (mode === 'run') {
   const job: { dir: string; rollout: string } = JSON.parse(arg ?? '{}');
   console.log(await runAudit(job));
+} else if (mode === 'generate-log') {
+  const job: { mb: number; dir: string } = JSON.parse(arg ?? '{}');
+  console.log(await generateLog(job));
+} else if (mode === 'run-log') {
+  const job: { dir: string } = JSON.parse(arg ?? '{}');
+  console.log(await runLog(job));
 } else {
-  throw new Error('usage: fleet-job.ts generate|run JSON');
+  throw new Error('usage: fleet-job.ts generate|run|generate-log|run-log JSON');
 }

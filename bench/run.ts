@@ -3,8 +3,9 @@
  * child process (its own heap, its own peak memory), so numbers are cold and comparable.
  *
  *   npm run bench                          # everything, default sizes
- *   npm run bench -- --only cold-check     # one benchmark: cold-check | loadable | conflicts | queries | fleet
+ *   npm run bench -- --only cold-check     # one benchmark: cold-check | loadable | conflicts | queries | fleet | log
  *   npm run bench -- --only fleet --hosts 1000000 --configurations 300
+ *   npm run bench -- --only log --mb 1000
  *   npm run bench -- --sizes 10,50 --timeout 60 --repeat 5
  *
  * Prints Markdown tables; paste them into bench/RESULTS.md with the date and the machine's load.
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     targets: { type: 'string', default: 'conflict,fresh' },
     hosts: { type: 'string', default: '1000000' },
     configurations: { type: 'string', default: '300' },
+    mb: { type: 'string', default: '1000' },
   },
 });
 
@@ -208,7 +210,10 @@ function queries(sizes: readonly number[], seed: number, timeoutMs: number): voi
 }
 
 /** Runs bench/fleet-job.ts in a child process; its last stdout line, parsed. */
-function fleetJob(mode: 'generate' | 'run', job: Record<string, unknown>): Record<string, unknown> {
+function fleetJob(
+  mode: 'generate' | 'run' | 'generate-log' | 'run-log',
+  job: Record<string, unknown>,
+): Record<string, unknown> {
   const r = spawnSync(
     process.execPath,
     ['--import', 'tsx', 'bench/fleet-job.ts', mode, JSON.stringify(job)],
@@ -250,8 +255,30 @@ function fleet(hosts: number, configurations: number, seed: number, repeat: numb
   }
 }
 
+/** `audit log` over a generated dmesg of `mb` megabytes (almost all of it other kernel lines). */
+function kernelLog(mb: number): void {
+  const dir = mkdtempSync(join(tmpdir(), 'klp-bench-log-'));
+  try {
+    const gen = fleetJob('generate-log', { mb, dir });
+    console.log(
+      `## \`audit log\` on a generated ${(Number(gen.bytes) / 1e6).toFixed(0)} MB dmesg (${Number(gen.lines).toLocaleString('en-US')} lines, ${gen.boots} boots)\n`,
+    );
+    console.log('| wall s | MB/s | peak RSS MB | boots | exit |');
+    console.log('|---|---|---|---|---|');
+    const r = fleetJob('run-log', { dir });
+    const s = Number(r.ms) / 1000;
+    console.log(
+      `| ${s.toFixed(1)} | ${(Number(gen.bytes) / 1e6 / s).toFixed(0)} | ${Number(r.maxRssMb).toFixed(0)} | ${r.boots} | ${r.exit} |`,
+    );
+    console.log('');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 header();
 const only = values.only;
+if (only === 'log') kernelLog(Number(values.mb));
 if (only === 'fleet') {
   fleet(
     Number(values.hosts),

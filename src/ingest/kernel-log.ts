@@ -14,7 +14,7 @@
  */
 import type { Diagnostic } from '../source/diagnostic.ts';
 import { LineSource } from './line-source.ts';
-import { fileDiagnostic, fileLines, lineDiagnostic } from './snapshot.ts';
+import { eachLine, fileDiagnostic, lineDiagnostic, own } from './snapshot.ts';
 
 /** One kept line of a kernel log. */
 export type LogRecord =
@@ -93,8 +93,9 @@ export async function readKernelLog(path: string, sink: LogSink): Promise<number
   let lastBoot: string | null = null;
   let lastTime = -1;
   try {
-    for await (const text of fileLines(path)) {
+    await eachLine(path, (line) => {
       n++;
+      let text = line;
       // Cheap tests first: nearly every line of a real log is skipped here.
       const json = text.charCodeAt(0) === 123; // '{'
       if (json) {
@@ -106,20 +107,21 @@ export async function readKernelLog(path: string, sink: LogSink): Promise<number
         }
         // A MESSAGE journald keeps as bytes cannot be searched as text: parse it.
         const bytes = text.includes('"MESSAGE":[');
-        if (!bytes && !text.includes('livepatch: ') && !text.includes('Linux version ')) continue;
+        if (!bytes && !text.includes('livepatch: ') && !text.includes('Linux version ')) return;
+        text = own(line);
         const rec = parseJournalJson(path, n, text);
         if ('diagnostic' in rec) {
           sink.diagnostic(rec.diagnostic);
-          continue;
+          return;
         }
-        if (!relevant(rec.message)) continue;
+        if (!relevant(rec.message)) return;
         const t = rec.time === null ? -1 : Number(rec.time);
         if (t >= 0 && t < lastTime && lastBoot === null) {
           sink.record({ kind: 'boot', line: n, bootId: null, why: 'time-backwards' });
         }
         if (t >= 0) lastTime = t;
         sink.record({ kind: 'message', line: n, time: rec.time, message: rec.message, text });
-        continue;
+        return;
       }
       if (text.startsWith('-- ')) {
         const sep = BOOT_SEPARATOR.exec(text);
@@ -127,11 +129,12 @@ export async function readKernelLog(path: string, sink: LogSink): Promise<number
           sink.record({ kind: 'boot', line: n, bootId: sep[1] ?? null, why: 'separator' });
           lastTime = -1;
         }
-        continue;
+        return;
       }
-      if (!text.includes('livepatch: ') && !text.includes('Linux version ')) continue;
+      if (!text.includes('livepatch: ') && !text.includes('Linux version ')) return;
+      text = own(line);
       const parsed = parseLogLine(text);
-      if (parsed === null) continue;
+      if (parsed === null) return;
       if (parsed.message.startsWith('Linux version ')) {
         sink.record({ kind: 'boot', line: n, bootId: null, why: 'linux-version' });
         lastTime = -1;
@@ -142,7 +145,7 @@ export async function readKernelLog(path: string, sink: LogSink): Promise<number
       }
       if (t >= 0) lastTime = t;
       sink.record({ kind: 'message', line: n, time: parsed.time, message: parsed.message, text });
-    }
+    });
   } catch (e) {
     const reason =
       e instanceof Error && 'code' in e && typeof e.code === 'string'

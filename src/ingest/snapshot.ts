@@ -11,8 +11,8 @@
  */
 import { closeSync, createReadStream, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { Diagnostic } from '../source/diagnostic.ts';
 import { Source } from '../source/source.ts';
@@ -342,18 +342,41 @@ function isGzip(path: string): boolean {
   }
 }
 
-/** The lines of a text file, gunzipped when it is gzip, streamed. */
-export async function* fileLines(path: string): AsyncGenerator<string> {
+/**
+ * Calls `onLine` for every line of a text file (gunzipped when it is gzip), in order, without
+ * the line break. Streamed with backpressure: one chunk of the file in memory at a time.
+ * Lines are slices of that chunk: a caller that keeps one copies it with {@link own}.
+ */
+export async function eachLine(path: string, onLine: (text: string) => void): Promise<void> {
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
   const input: Readable = isGzip(path) ? raw.pipe(createGunzip()) : raw;
   if (input !== raw) raw.on('error', (e) => input.destroy(e));
-  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
   try {
-    for await (const line of rl) yield line;
+    for await (const c of input) {
+      const chunk: unknown = c;
+      const text = carry + (Buffer.isBuffer(chunk) ? decoder.write(chunk) : String(chunk));
+      let start = 0;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
+        onLine(text.slice(start, i > start && text.charCodeAt(i - 1) === 13 ? i - 1 : i));
+        start = i + 1;
+      }
+      carry = text.slice(start);
+    }
+    carry += decoder.end();
+    if (carry !== '') onLine(carry.endsWith('\r') ? carry.slice(0, -1) : carry);
   } finally {
-    rl.close();
     raw.destroy();
   }
+}
+
+/**
+ * A copy of a string that shares no memory with the chunk it was sliced from, for strings
+ * kept after their line is gone (a slice would keep the whole chunk alive).
+ */
+export function own(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** A read failure as a diagnostic on the file (line 1). */
@@ -403,7 +426,7 @@ export async function readSnapshots(paths: readonly string[], sink: SnapshotSink
     // for a plain `"host"` is that line's snapshot with another host, without a second parse.
     const seen = new Map<string, HostSnapshot>();
     try {
-      for await (const text of fileLines(path)) {
+      await eachLine(path, (text) => {
         n++;
         const m = HOST_FIRST.exec(text);
         const rest = m === null ? null : text.slice(m[0].length);
@@ -412,16 +435,16 @@ export async function readSnapshots(paths: readonly string[], sink: SnapshotSink
           const hit = seen.get(rest);
           if (hit !== undefined) {
             sink.host({ ...hit, host, sampleHosts: [host], origin: { file: path, line: n } });
-            continue;
+            return;
           }
         }
-        const parsed = parseSnapshotLine(path, n, text);
+        const parsed = parseSnapshotLine(path, n, own(text));
         if (parsed.kind === 'host') {
           sink.host(parsed.snapshot);
           if (rest !== null && seen.size < SEEN_LINES && cacheable(rest))
-            seen.set(rest, parsed.snapshot);
+            seen.set(own(rest), parsed.snapshot);
         } else if (parsed.kind === 'error') sink.diagnostic(parsed.diagnostic);
-      }
+      });
     } catch (e) {
       sink.diagnostic(fileDiagnostic(path, `${errorReason(e)} after line ${n}`));
     }

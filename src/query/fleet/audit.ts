@@ -7,7 +7,7 @@
  * configuration keeps its host count and a few sample host names. Results are typed data; the
  * words are in src/report/fleet.ts.
  */
-import type { HostSnapshot } from '../../ingest/snapshot.ts';
+import { type HostSnapshot, own } from '../../ingest/snapshot.ts';
 import type { KernelRules } from '../../kernel/index.ts';
 import type { Catalog } from '../../model/catalog.ts';
 import { assertNever } from '../../model/op.ts';
@@ -164,7 +164,8 @@ export class FleetAudit {
     this.#hosts += s.count;
     for (const h of s.sampleHosts) {
       if (entry.sampleHosts.length >= SAMPLE_HOSTS) break;
-      if (!entry.sampleHosts.includes(h)) entry.sampleHosts.push(h);
+      // A copy: the reader's host name is a slice of a whole chunk of the file.
+      if (!entry.sampleHosts.includes(h)) entry.sampleHosts.push(own(h));
     }
   }
 
