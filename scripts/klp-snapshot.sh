@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --root) root=${2:?--root needs a directory}; shift 2 ;;
     --root=*) root=${1#--root=}; shift ;;
-    -h|--help) sed -n '2,14p' "$0" 2>/dev/null || true; exit 0 ;;
+    -h|--help) head -n 14 "$0" | tail -n 13; exit 0 ;;
     *) echo "klp-snapshot.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done

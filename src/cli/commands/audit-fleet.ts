@@ -62,7 +62,7 @@ const HELP: HelpSpec = {
   examples: [
     {
       command:
-        'klp-verify audit fleet test/fixtures/fleet/stream/fleet.ndjson --catalog examples/vendor-stream/stream.catalog.yaml --rollout klp_6_8_0_45_r4',
+        'klp-verify audit fleet examples/fleet/fleet.ndjson --catalog examples/vendor-stream/stream.catalog.yaml --rollout klp_6_8_0_45_r4',
       what: 'which hosts refuse the next cumulative release, and why, largest group first?',
     },
     {

@@ -39,7 +39,7 @@ const HELP: HelpSpec = {
   examples: [
     {
       command:
-        'klp-verify audit log test/fixtures/logs/vendor-stream/dmesg.txt --catalog examples/vendor-stream/stream.catalog.yaml',
+        'klp-verify audit log examples/fleet/web7.dmesg.txt --catalog examples/vendor-stream/stream.catalog.yaml',
       what: 'what happened on this host, boot by boot',
     },
     {
