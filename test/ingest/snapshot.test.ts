@@ -290,7 +290,7 @@ describe('docs/diagnostics.md, host snapshots and kernel logs', () => {
       'test/fixtures/fleet/malformed/missing.ndjson',
     ]);
     const codes = new Set(fleet.diags.map((d) => d.code));
-    await readKernelLog('test/fixtures/logs/journal/kernel.json', {
+    await readKernelLog('test/fixtures/logs/journal/kernel-json.ndjson', {
       record: () => {},
       diagnostic: (d) => codes.add(d.code),
     });
