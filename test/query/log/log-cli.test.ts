@@ -88,7 +88,12 @@ describe('audit log', () => {
   });
 
   it('reads journalctl json: boot ids, byte-array messages; a malformed line is KV0508 and the rest is read', async () => {
-    const r = await cli(['test/fixtures/logs/journal/kernel-json.ndjson', SELFTESTS, '--format', 'json']);
+    const r = await cli([
+      'test/fixtures/logs/journal/kernel-json.ndjson',
+      SELFTESTS,
+      '--format',
+      'json',
+    ]);
     expect(r.code).toBe(2);
     expect(r.err).toContain('"code":"KV0508"');
     const doc = JSON.parse(r.out);
