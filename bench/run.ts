@@ -3,13 +3,15 @@
  * child process (its own heap, its own peak memory), so numbers are cold and comparable.
  *
  *   npm run bench                          # everything, default sizes
- *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | loadable | conflicts | queries | modules
+ *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | loadable | conflicts | queries | modules | fleet | log
+ *   npm run bench -- --only fleet --hosts 1000000 --configurations 300
+ *   npm run bench -- --only log --mb 1000
  *   npm run bench -- --sizes 10,50 --timeout 60 --repeat 5
  *
  * Prints Markdown tables; paste them into bench/RESULTS.md with the date and the machine's load.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +28,9 @@ const { values } = parseArgs({
     engines: { type: 'string', default: 'smt,explore' },
     initial: { type: 'string', default: 'none' },
     targets: { type: 'string', default: 'conflict,fresh' },
+    hosts: { type: 'string', default: '1000000' },
+    configurations: { type: 'string', default: '300' },
+    mb: { type: 'string', default: '1000' },
   },
 });
 
@@ -328,8 +333,84 @@ function modules(sizes: readonly number[], repeat: number): void {
   console.log('');
 }
 
+/** Runs bench/fleet-job.ts in a child process; its last stdout line, parsed. */
+function fleetJob(
+  mode: 'generate' | 'run' | 'generate-log' | 'run-log',
+  job: Record<string, unknown>,
+): Record<string, unknown> {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/fleet-job.ts', mode, JSON.stringify(job)],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 },
+  );
+  const line = r.stdout.trim().split('\n').at(-1) ?? '';
+  if (r.status !== 0 || line === '') throw new Error(`fleet-job ${mode} failed: ${r.stderr}`);
+  return JSON.parse(line);
+}
+
+/**
+ * `audit fleet` over generated NDJSON snapshots: HOSTS host lines over about CONFIGURATIONS
+ * distinct configurations of a generated release stream (40 patches), rollout of its last
+ * release. The input is generated in one child, the audit timed in another.
+ */
+function fleet(hosts: number, configurations: number, seed: number, repeat: number): void {
+  const dir = mkdtempSync(join(tmpdir(), 'klp-bench-fleet-'));
+  try {
+    const gen = fleetJob('generate', { hosts, configurations, seed, dir });
+    const size = statSync(join(dir, 'fleet.ndjson')).size;
+    console.log(
+      `## \`audit fleet\` on ${hosts.toLocaleString('en-US')} generated host lines (${(size / 1e6).toFixed(0)} MB NDJSON, ${gen.configurations} distinct configurations, seed ${seed}, rollout ${gen.rollout})\n`,
+    );
+    console.log(
+      '| run | wall s | peak RSS MB | configurations | admitted | refused | inconsistent | unknown | exit |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|');
+    for (let i = 1; i <= repeat; i++) {
+      const r = fleetJob('run', { dir, rollout: gen.rollout });
+      const v = typeof r.byVerdict === 'object' && r.byVerdict !== null ? r.byVerdict : {};
+      const get = (k: string): string => String(k in v ? Reflect.get(v, k) : '');
+      console.log(
+        `| ${i} | ${(Number(r.ms) / 1000).toFixed(1)} | ${Number(r.maxRssMb).toFixed(0)} | ${r.configurations} | ${get('admitted')} | ${get('refused')} | ${get('inconsistent')} | ${get('unknown')} | ${r.exit} |`,
+      );
+    }
+    console.log('');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `audit log` over a generated dmesg of `mb` megabytes (almost all of it other kernel lines). */
+function kernelLog(mb: number): void {
+  const dir = mkdtempSync(join(tmpdir(), 'klp-bench-log-'));
+  try {
+    const gen = fleetJob('generate-log', { mb, dir });
+    console.log(
+      `## \`audit log\` on a generated ${(Number(gen.bytes) / 1e6).toFixed(0)} MB dmesg (${Number(gen.lines).toLocaleString('en-US')} lines, ${gen.boots} boots)\n`,
+    );
+    console.log('| wall s | MB/s | peak RSS MB | boots | exit |');
+    console.log('|---|---|---|---|---|');
+    const r = fleetJob('run-log', { dir });
+    const s = Number(r.ms) / 1000;
+    console.log(
+      `| ${s.toFixed(1)} | ${(Number(gen.bytes) / 1e6 / s).toFixed(0)} | ${Number(r.maxRssMb).toFixed(0)} | ${r.boots} | ${r.exit} |`,
+    );
+    console.log('');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 header();
 const only = values.only;
+if (only === 'log') kernelLog(Number(values.mb));
+if (only === 'fleet') {
+  fleet(
+    Number(values.hosts),
+    Number(values.configurations),
+    Number(values.seed),
+    Math.min(3, Number(values.repeat)),
+  );
+}
 const sizes = (values.sizes ?? '')
   .split(',')
   .map(Number)

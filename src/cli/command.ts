@@ -80,12 +80,20 @@ export type JsonDocument = { readonly [key: string]: unknown };
 export type Outcome =
   | {
       readonly kind: 'result';
-      /** 0 holds, 1 does not hold, 3 unknown. */
-      readonly status: 0 | 1 | 3;
+      /**
+       * 0 holds, 1 does not hold, 3 unknown; 2 when part of the input was bad (malformed lines
+       * of a fleet or a log, each reported) and the rest was still answered.
+       */
+      readonly status: 0 | 1 | 2 | 3;
       /** One line: what `--quiet` prints, and the line coloured on a terminal. */
       readonly verdict: string;
       readonly text: () => string;
       readonly json: () => JsonDocument;
+      /**
+       * For a format that streams (one line per host): writes the output itself instead of
+       * `text`, line by line, so it never has to be held whole.
+       */
+      readonly stream?: (line: (text: string) => void) => Promise<void>;
     }
   /** The input was bad; its diagnostics went through `ctx.report`. */
   | { readonly kind: 'bad-input' };
@@ -99,7 +107,7 @@ export const badInput: Outcome = { kind: 'bad-input' };
  * return result(0, 'proved', () => proveText(r, ctx.io.columns), () => proveJson(r));
  */
 export function result(
-  status: 0 | 1 | 3,
+  status: 0 | 1 | 2 | 3,
   verdict: string,
   text: () => string,
   json: () => JsonDocument,

@@ -185,7 +185,7 @@ class Printer {
     );
   }
 
-  outcome(o: Outcome & { kind: 'result' }): void {
+  async outcome(o: Outcome & { kind: 'result' }): Promise<void> {
     if (this.json) {
       if (this.#quiet)
         this.#io.out(stringify({ schemaVersion: SCHEMA_VERSION, verdict: o.verdict }));
@@ -197,7 +197,8 @@ class Printer {
       this.#io.out(paint(this.#io, style, o.verdict));
       return;
     }
-    this.#io.out(o.text());
+    if (o.stream !== undefined) await o.stream(this.#io.out);
+    else this.#io.out(o.text());
   }
 }
 
@@ -236,7 +237,7 @@ async function runCommand(
     if (printer.json) printer.document({});
     return EXIT.badInput;
   }
-  printer.outcome(outcome);
+  await printer.outcome(outcome);
   return outcome.status;
 }
 

@@ -11,12 +11,15 @@ import {
   ownersOf,
   revertedByReplace,
 } from '../../src/analysis/function-owners.ts';
+import { runPlan } from '../../src/analysis/run-plan.ts';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
+import { loadPlanFile } from '../../src/ingest/index.ts';
 import { step } from '../../src/kernel/index.ts';
 import type { Op, OpKind } from '../../src/model/op.ts';
 import { type KlpFunc, type Patch, patch } from '../../src/model/patch.ts';
 import { EMPTY_SYSTEM } from '../../src/model/system.ts';
+import { planJson } from '../../src/report/plan.ts';
 import { complete, disable, insmod, options, setup } from '../kernel/helpers.ts';
 import { rulesNamed } from '../support/rules.ts';
 
@@ -252,14 +255,25 @@ describe('simulate and check', () => {
   });
 
   it('a plan whose initial stack fails still lists every catalog function in `final`', async () => {
-    const r = await cli(
-      'simulate',
-      'test/fixtures/function-owners/initial-refused/plan.yaml',
-      '--format',
-      'json',
-    );
+    // On the command line such a plan is bad input (KV0003, at the refused `initial` entry).
+    const file = 'test/fixtures/function-owners/initial-refused/plan.yaml';
+    const r = await cli('simulate', file, '--format', 'json');
     expect(r.status).toBe(2);
-    expect(JSON.parse(r.out)).toMatchObject({
+    expect(JSON.parse(r.out)).toMatchObject({ diagnostics: [{ code: 'KV0003' }] });
+    // The run itself, as the library returns it, still says who owns every function.
+    const loaded = loadPlanFile(file);
+    if (loaded.kind !== 'ok') throw new Error('the fixture plan must load');
+    const plan = loaded.value;
+    const run = runPlan(
+      {
+        catalog: plan.catalog,
+        transitions: plan.transitions,
+        initial: plan.initial.map((i) => i.name),
+        steps: plan.steps,
+      },
+      rulesNamed('upstream'),
+    );
+    expect(planJson({ file, rules: 'upstream', transitions: 'auto' }, run, null)).toMatchObject({
       ok: false,
       final: {
         stack: ['test_klp_state2'],

@@ -2,6 +2,7 @@
  * The command registry: every command of `klp-verify`, in the order `--help` lists them.
  */
 import type { Entry } from '../command.ts';
+import { auditGroup } from './audit.ts';
 import { catalogGroup } from './catalog.ts';
 import { conflictsCommand } from './conflicts.ts';
 import { diffRulesCommand } from './diff-rules.ts';
@@ -21,4 +22,5 @@ export const REGISTRY: readonly Entry[] = [
   upgradeCommand,
   diffRulesCommand,
   catalogGroup,
+  auditGroup,
 ];
