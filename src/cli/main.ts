@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { didYouMean } from '../source/suggest.ts';
+import { auditCommand } from './commands/audit.ts';
 import type { Command } from './commands/common.ts';
 import { conflictsCommand } from './commands/conflicts.ts';
 import { diffRulesCommand } from './commands/diff-rules.ts';
@@ -24,6 +25,7 @@ const COMMANDS: readonly Command[] = [
   synthCommand,
   upgradeCommand,
   diffRulesCommand,
+  auditCommand,
 ];
 
 export function version(): string {
