@@ -32,8 +32,11 @@ import { pose } from '../../prove/problem.ts';
 import type { SymbolicRules } from '../../smt/symbolic.ts';
 import type { TransitionSystem } from '../../smt/transition.ts';
 
-/** The audit's verdict on one patch over every deployed stack. */
-export type PatchVerdict = 'loadable' | 'refuted' | 'dead' | 'unknown';
+/**
+ * The audit's verdict on one patch over every deployed stack; `installed`: the patch is on every
+ * deployed stack, so its `insmod` is not asked (it would fail with EEXIST before any rule).
+ */
+export type PatchVerdict = 'loadable' | 'refuted' | 'dead' | 'unknown' | 'installed';
 
 /** A counterexample to "P is loadable", replayed on the simulator. */
 export interface AuditCounterexample {
@@ -135,8 +138,8 @@ function simOpts(ctx: Pick<AuditContext, 'catalog' | 'kernel'>) {
 }
 
 /**
- * Decides one patch from every deployed stack and combines the answers: dead when dead from
- * every stack asked, refuted when some stack refutes, unknown when some stack is undecided and
+ * Decides one patch from every deployed stack and combines the answers: installed when it is
+ * on every stack (nothing to ask), dead when dead from every stack asked, refuted when some stack refutes, unknown when some stack is undecided and
  * none refutes, loadable when every stack asked proves it.
  *
  * @example
@@ -160,10 +163,11 @@ export async function auditPatch(
           b.counterexample.steps.length < a.counterexample.steps.length ? b : a,
         ).counterexample;
   let verdict: PatchVerdict;
-  if (asked.length > 0 && asked.every((v) => v.kind === 'refuted' && v.dead === true)) {
+  if (asked.length === 0) verdict = 'installed';
+  else if (asked.every((v) => v.kind === 'refuted' && v.dead === true)) {
     verdict = 'dead';
   } else if (refuted.length > 0) verdict = 'refuted';
-  else if (asked.some((v) => v.kind === 'unknown') || asked.length === 0) verdict = 'unknown';
+  else if (asked.some((v) => v.kind === 'unknown')) verdict = 'unknown';
   else verdict = 'loadable';
   return { name: patch, verdict, counterexample: best, stacks: verdicts };
 }
