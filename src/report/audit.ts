@@ -222,7 +222,7 @@ export function auditText(r: AuditResult, file: string, width = 100): string {
         ? 'no error findings, but some parts undecided'
         : 'error findings';
   out.push(
-    `${file}: ${head}: ${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${plural(count('note'), 'note')} (rules ${r.rules}; policies ${r.policyRuleSets.length === 0 ? 'none' : r.policyRuleSets.join(', ')}; from ${r.deployed.map((s) => `[${s.join(',')}]`).join(' ')})`,
+    `${file}: ${head}: ${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${plural(count('note'), 'note')} (rules ${r.rules}; policies ${r.policyRuleSets.length === 0 ? 'none' : r.policyRuleSets.join(', ')}; from ${r.deployed.map((s) => (s.length === 0 ? 'nothing installed' : `[${s.join(',')}]`)).join(' ')})`,
   );
   if (r.findings.length > 0) out.push('', 'findings:');
   for (const f of r.findings) {

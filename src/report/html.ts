@@ -99,7 +99,7 @@ export function auditHtml(r: AuditResult, catalogFile: string): string {
   const parts: string[] = [];
   parts.push(
     `<h1>klp-verify audit: ${e(catalogFile)}</h1>`,
-    `<p><span class="verdict v-${v}" id="verdict">${e(verdictWords)}</span> <span class="meta">${count('error')} errors, ${count('warning')} warnings, ${count('note')} notes · rules ${e(r.rules)} · policies ${e(r.policyRuleSets.join(', ') || 'none')} · from ${e(r.deployed.map((s) => `[${s.join(',')}]`).join(' '))} · transitions auto · ${(r.stats.ms / 1000).toFixed(1)} s</span></p>`,
+    `<p><span class="verdict v-${v}" id="verdict">${e(verdictWords)}</span> <span class="meta">${count('error')} errors, ${count('warning')} warnings, ${count('note')} notes · rules ${e(r.rules)} · policies ${e(r.policyRuleSets.join(', ') || 'none')} · from ${e(r.deployed.map((s) => (s.length === 0 ? 'nothing installed' : `[${s.join(',')}]`)).join(' '))} · transitions auto · ${(r.stats.ms / 1000).toFixed(1)} s</span></p>`,
   );
 
   parts.push('<h2>Findings</h2>');
