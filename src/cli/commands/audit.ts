@@ -5,10 +5,11 @@
 import { didYouMean } from '../../source/suggest.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import { auditCatalogCommand } from './audit-catalog.ts';
+import { auditDiffCommand } from './audit-diff.ts';
 import type { Command } from './common.ts';
 
 /** The audit subcommands, in the order `klp-verify audit --help` lists them. */
-const SUBCOMMANDS: readonly Command[] = [auditCatalogCommand];
+const SUBCOMMANDS: readonly Command[] = [auditCatalogCommand, auditDiffCommand];
 
 function help(): string {
   const width = Math.max(...SUBCOMMANDS.map((c) => c.name.length)) + 2;
@@ -22,6 +23,7 @@ function help(): string {
     '',
     'examples:',
     '  klp-verify audit catalog examples/vendor-stream/stream.catalog.yaml',
+    '  klp-verify audit diff released.catalog.yaml candidate.catalog.yaml',
     '  klp-verify audit catalog --help',
   ].join('\n');
 }
