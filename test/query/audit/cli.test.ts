@@ -233,3 +233,47 @@ describe('audit catalog', () => {
     for (const code of Object.keys(AUDIT_CODES)) expect(section).toContain(`error[${code}]`);
   });
 });
+
+describe('audit diff', () => {
+  /** The stream with r3 rebuilt without the hotfix's state 0x...0003. */
+  function candidate(): string {
+    const text = readFileSync(STREAM, 'utf8').replace(
+      /( {4}states:\n {6}- \{ id: "0x6e6574f117c60001", version: 2 \}\n {6}- \{ id: "0x696f75726e670002", version: 1 \}\n) {6}- \{ id: "0x7463705f72740003", version: 1 \}\n/,
+      '$1',
+    );
+    expect(text).not.toBe(readFileSync(STREAM, 'utf8'));
+    return tmpCatalog(text);
+  }
+
+  it('is listed with its help', async () => {
+    expect((await cli('audit', '--help')).out).toMatch(/diff\s+A CI gate between two versions/);
+    const r = await cli('audit', 'diff', '--help');
+    expect(r.status).toBe(0);
+    expect(r.out).toContain('usage: klp-verify audit diff OLD NEW [options]');
+    expect((await cli('audit', 'diff', STREAM)).status).toBe(2);
+  });
+
+  it('passes (exit 0) when NEW is OLD', async () => {
+    const r = await cli('audit', 'diff', STREAM, STREAM);
+    expect(r.status).toBe(0);
+    expect(r.out).toContain('breaks nothing');
+  });
+
+  it('fails (exit 1) with the replayed witness when NEW breaks a patch', async () => {
+    const r = await cli('audit', 'diff', STREAM, candidate(), '--format', 'json');
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.out);
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.verdict).toBe('breaks');
+    const broken = doc.breaks.find((b: { kind: string }) => b.kind === 'patch-broken');
+    expect(broken.patch).toBe('klp_6_8_0_45_r3');
+    expect(broken.before).toBe('loadable');
+    expect(broken.witness.steps).toEqual([
+      { op: 'insmod', patch: 'klp_hotfix_tcp_rto' },
+      { op: 'insmod', patch: 'klp_6_8_0_45_r3' },
+    ]);
+    expect(broken.witness.log.at(-1)).toContain('could not insert module klp_6_8_0_45_r3.ko');
+    expect(doc.breaks.map((b: { kind: string }) => b.kind)).toContain('conflict-new');
+    expect(doc.fixes.map((b: { kind: string }) => b.kind)).toContain('policy-fixed');
+  });
+});

@@ -16,7 +16,6 @@ import {
 } from '../../../src/explore/index.ts';
 import { type KernelRules, run } from '../../../src/kernel/index.ts';
 import type { Catalog } from '../../../src/model/catalog.ts';
-import { EMPTY_SYSTEM } from '../../../src/model/system.ts';
 import { type AuditResult, auditCatalog } from '../../../src/query/audit/audit.ts';
 import { isTarget } from '../../../src/query/upgrade.ts';
 import {
@@ -27,6 +26,7 @@ import {
   type RuleSetName,
 } from '../../prove/arbitraries.ts';
 import { checkedRuleSet, rulesNamed } from '../../support/rules.ts';
+import { bruteConflicts } from './brute-force.ts';
 
 const FULL = process.env.KLP_FULL !== undefined;
 const RUNS = FULL ? 60 : 16;
@@ -66,40 +66,6 @@ const counts: Record<RuleSetName, Counts> = perRuleSet(() => ({}));
 const bump = (c: Counts, k: string) => {
   c[k] = (c[k] ?? 0) + 1;
 };
-
-function permutations<T>(xs: readonly T[]): T[][] {
-  if (xs.length <= 1) return [[...xs]];
-  return xs.flatMap((x, i) =>
-    permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]),
-  );
-}
-
-/** Minimal sets of patches no order of which loads from the empty system. */
-function bruteConflicts(cat: Catalog, rules: KernelRules): string[] {
-  const names = cat.patches.map((p) => p.name);
-  const n = names.length;
-  const members = (mask: number) => names.filter((_, i) => (mask & (1 << i)) !== 0);
-  const loads = (order: readonly string[]) =>
-    run(
-      EMPTY_SYSTEM,
-      order.map((patch) => ({ kind: 'insmod', patch }) as const),
-      { rules, catalog: cat, transitions: 'auto' },
-    ).outcomes.every((o) => o.result === 'ok');
-  const rollable: boolean[] = [];
-  for (let mask = 0; mask < 1 << n; mask++) {
-    rollable[mask] = permutations(members(mask)).some(loads);
-  }
-  const out: string[] = [];
-  for (let mask = 1; mask < 1 << n; mask++) {
-    if (rollable[mask]) continue;
-    let minimal = true;
-    for (let sub = (mask - 1) & mask; sub > 0; sub = (sub - 1) & mask) {
-      if (!rollable[sub]) minimal = false;
-    }
-    if (minimal) out.push(members(mask).join(','));
-  }
-  return out.sort();
-}
 
 /** Whether every stack installs under the rules (cases where one does not are bad input). */
 function installs(c: Case, rules: KernelRules): boolean {
