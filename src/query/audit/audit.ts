@@ -171,7 +171,7 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
     const report = await findConflicts(
       cat,
       { kernel: ctx.kernel, symbolic: ctx.symbolic },
-      { timeoutMs: Math.max(1, deadline - Date.now()), limit: 1_000 },
+      { timeoutMs: Math.max(1, deadline - Date.now()), limit: 1_000_000 },
     );
     conflicts = { sets: report.conflicts.map((c) => c.patches), status: report.status.kind };
     matrix = report.matrix;

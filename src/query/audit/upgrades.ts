@@ -17,8 +17,9 @@
  * `unreachable` only with a proof; `unknown` when the engine ran out of its share of time.
  */
 import { search } from '../../explore/search.ts';
-import { run, type StepOutcome } from '../../kernel/index.ts';
+import { run, type StepOutcome, step } from '../../kernel/index.ts';
 import { formatOp, type Op } from '../../model/op.ts';
+import type { System } from '../../model/system.ts';
 import { isTarget, type UnreachableReason, upgrade } from '../upgrade.ts';
 import type { AuditContext, Deployed, Method } from './patches.ts';
 
@@ -56,19 +57,9 @@ export async function upgradeCell(
 ): Promise<UpgradeCell> {
   const target = [to];
   const base = { from: d.names, to: target, reason: null, depth: 0 } as const;
-  const keep = new Set([to, ...d.system.loaded]);
-  // Operations on the other patches are left out (not the patches: rules may read the catalog).
-  const others = ctx.catalog.patches.map((p) => p.name).filter((n) => !keep.has(n));
-  const near = search(
-    ctx.catalog,
-    ctx.kernel,
-    d.system,
-    { transitions: 'auto', maxDepth: 2, exclude: new Set(others) },
-    (sys) => isTarget(sys, target),
-  );
-  if (near.hit !== null) {
-    const steps = near.graph.pathTo(near.hit);
-    return { ...base, verdict: 'reachable', ...replay(ctx, d, steps, target), how: 'simulator' };
+  const near = nearPath(ctx, d, to);
+  if (near !== null) {
+    return { ...base, verdict: 'reachable', ...replay(ctx, d, near, target), how: 'simulator' };
   }
   const r = await upgrade({
     catalog: ctx.catalog,
@@ -106,6 +97,51 @@ export async function upgradeCell(
     default:
       throw new Error('unreachable: every upgrade verdict is handled');
   }
+}
+
+/**
+ * A path of at most 2 operations from the deployed stack to `[to]` over the stack's patches and
+ * `to` alone, of fewest operations (see the header), or null when there is none.
+ * Every 1-operation sequence over those patches is tried; then the usual 2-operation ones
+ * (`disable X; insmod to`, `insmod to; disable X`), and only when they fail the breadth-first
+ * search, which tries every 2-operation sequence over those patches.
+ */
+function nearPath(ctx: AuditContext, d: Deployed, to: string): readonly Op[] | null {
+  const target = [to];
+  if (isTarget(d.system, target)) return [];
+  const opts = { rules: ctx.kernel, catalog: ctx.catalog, transitions: 'auto' } as const;
+  const keep = [...new Set([...d.system.loaded, to])];
+  const firsts: Op[] = [{ kind: 'complete' }];
+  for (const patch of keep) {
+    for (const kind of ['insmod', 'rmmod', 'enable', 'disable', 'force'] as const) {
+      firsts.push({ kind, patch });
+    }
+  }
+  for (const op of firsts) {
+    const out = step(d.system, op, opts);
+    if (out.result === 'ok' && isTarget(out.system, target)) return [op];
+  }
+  const insmodTo: Op = { kind: 'insmod', patch: to };
+  const disables = (sys: System): Op[] =>
+    sys.klpPatches.map((patch) => ({ kind: 'disable', patch }) satisfies Op);
+  for (const op1 of [...disables(d.system), insmodTo]) {
+    const out1 = step(d.system, op1, opts);
+    if (out1.result !== 'ok') continue;
+    for (const op2 of [insmodTo, ...disables(out1.system)]) {
+      const out2 = step(out1.system, op2, opts);
+      if (out2.result === 'ok' && isTarget(out2.system, target)) return [op1, op2];
+    }
+  }
+  // Operations on the other patches are left out (not the patches: rules may read the catalog).
+  const others = ctx.catalog.patches.map((p) => p.name).filter((n) => !keep.includes(n));
+  const near = search(
+    ctx.catalog,
+    ctx.kernel,
+    d.system,
+    { transitions: 'auto', maxDepth: 2, exclude: new Set(others) },
+    (sys) => isTarget(sys, target),
+  );
+  return near.hit === null ? null : near.graph.pathTo(near.hit);
 }
 
 function replay(
