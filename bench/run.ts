@@ -3,7 +3,7 @@
  * child process (its own heap, its own peak memory), so numbers are cold and comparable.
  *
  *   npm run bench                          # everything, default sizes
- *   npm run bench -- --only cold-check     # one benchmark: cold-check | loadable | conflicts | queries
+ *   npm run bench -- --only cold-check     # one benchmark: cold-check | loadable | conflicts | queries | audit
  *   npm run bench -- --sizes 10,50 --timeout 60 --repeat 5
  *
  * Prints Markdown tables; paste them into bench/RESULTS.md with the date and the machine's load.
@@ -202,6 +202,53 @@ function queries(sizes: readonly number[], seed: number, timeoutMs: number): voi
   console.log('');
 }
 
+/**
+ * `audit catalog` on generated streams: the whole audit (every patch, the matrix from each
+ * release, conflicts, policies) up to 200 patches, patches and matrix only above; and the same
+ * questions asked one command at a time (a timed sample, extrapolated), in the same run.
+ */
+function audit(sizes: readonly number[], seed: number, timeoutMs: number, rules: string): void {
+  console.log(
+    `## \`audit catalog\` on generated streams (rules ${rules}, seed ${seed}, from the empty system, timeout ${timeoutMs / 1000} s)\n`,
+  );
+  console.log('| patches | how | result | detail | time ms | peak RSS MB |');
+  console.log('|---|---|---|---|---|---|');
+  for (const patches of sizes) {
+    type AuditJob = {
+      readonly kind: 'audit' | 'audit-one-by-one';
+      readonly auditParts: 'all' | 'patches-matrix';
+      readonly how: string;
+    };
+    const jobs: AuditJob[] = [
+      { kind: 'audit', auditParts: 'patches-matrix', how: 'audit, patches and matrix' },
+      { kind: 'audit-one-by-one', auditParts: 'all', how: 'one command at a time' },
+    ];
+    if (patches <= 200)
+      jobs.unshift({ kind: 'audit', auditParts: 'all', how: 'audit, every part' });
+    for (const j of jobs) {
+      const r = runJob({
+        kind: j.kind,
+        patches,
+        seed,
+        rules,
+        transitions: 'auto',
+        target: 'conflict',
+        initial: 'none',
+        timeoutMs,
+        auditParts: j.auditParts,
+      });
+      const head = `| ${patches} | ${j.how}`;
+      if ('error' in r)
+        console.log(`${head} | error | ${r.error.replaceAll('|', '\\|').slice(0, 80)} | | |`);
+      else
+        console.log(
+          `${head} | ${r.verdict} | ${r.detail.replaceAll('|', '\\|')} | ${r.ms.toFixed(0)} | ${r.maxRssMb.toFixed(0)} |`,
+        );
+    }
+  }
+  console.log('');
+}
+
 header();
 const only = values.only;
 const sizes = (values.sizes ?? '')
@@ -223,6 +270,9 @@ if (only === undefined || only === 'queries') {
     Number(values.seed),
     Number(values.timeout) * 1000,
   );
+}
+if (only === undefined || only === 'audit') {
+  audit(sizes, Number(values.seed), Number(values.timeout) * 1000, values.rules ?? 'upstream');
 }
 if (only === undefined || only === 'loadable') {
   const initial = values.initial === 'block' ? 'block' : 'none';

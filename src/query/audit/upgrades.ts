@@ -17,7 +17,7 @@
  * `unreachable` only with a proof; `unknown` when the engine ran out of its share of time.
  */
 import { search } from '../../explore/search.ts';
-import { run, type StepOutcome, step } from '../../kernel/index.ts';
+import { run, step } from '../../kernel/index.ts';
 import { formatOp, type Op } from '../../model/op.ts';
 import type { System } from '../../model/system.ts';
 import { isTarget, type UnreachableReason, upgrade } from '../upgrade.ts';
@@ -32,9 +32,8 @@ export interface UpgradeCell {
   /** The target stack: one patch. */
   readonly to: readonly string[];
   readonly verdict: UpgradeCellVerdict;
-  /** A path of fewest operations, replayed (reachable). */
+  /** A path of fewest operations, replayed (reachable); its transcript is not kept (memory). */
   readonly steps: readonly Op[] | null;
-  readonly outcomes: readonly StepOutcome[];
   /** Why no path exists (unreachable), proved. */
   readonly reason: UnreachableReason | null;
   /** No path of at most this many operations (unknown). */
@@ -78,7 +77,6 @@ export async function upgradeCell(
         ...base,
         verdict: 'unreachable',
         steps: null,
-        outcomes: [],
         reason: r.reason,
         depth: r.depth,
         how: 'engine',
@@ -88,7 +86,6 @@ export async function upgradeCell(
         ...base,
         verdict: 'unknown',
         steps: null,
-        outcomes: [],
         depth: r.depth,
         how: 'engine',
       };
@@ -149,7 +146,7 @@ function replay(
   d: Deployed,
   steps: readonly Op[],
   target: readonly string[],
-): { steps: readonly Op[]; outcomes: readonly StepOutcome[] } {
+): { steps: readonly Op[] } {
   const { outcomes, final } = run(d.system, steps, {
     rules: ctx.kernel,
     catalog: ctx.catalog,
@@ -167,5 +164,5 @@ function replay(
       `internal: the upgrade path [${steps.map(formatOp).join(', ')}] does not end in the target`,
     );
   }
-  return { steps, outcomes };
+  return { steps };
 }
