@@ -39,7 +39,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bott
 .meta{color:#57606a}.verdict{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;color:#fff}
 .v-errors{background:#cf222e}.v-clean{background:#1a7f37}.v-unknown{background:#9a6700}
 table{border-collapse:collapse;margin:6px 0}td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa}.sev{font-weight:600;text-transform:uppercase;font-size:12px}
+th{background:#f6f8fa}td.kind,td.where{white-space:nowrap}.sev{font-weight:600;text-transform:uppercase;font-size:12px}
 .sev-error{color:#cf222e}.sev-warning{color:#9a6700}.sev-note{color:#57606a}
 table.matrix td{text-align:center;min-width:28px;font-family:ui-monospace,monospace}
 td.c-0{background:#eaeef2}td.c-1{background:#aceebb}td.c-2{background:#dafbe1}td.c-3{background:#fff8c5}
@@ -110,7 +110,7 @@ export function auditHtml(r: AuditResult, catalogFile: string): string {
     );
     for (const f of r.findings) {
       parts.push(
-        `<tr class="finding"><td class="sev sev-${f.severity}">${f.severity}</td><td><code>${e(f.kind)}</code></td><td>${withCode(findingMessage(f))}</td><td>${e(locationWords(f.location))}</td></tr>`,
+        `<tr class="finding"><td class="sev sev-${f.severity}">${f.severity}</td><td class="kind"><code>${e(f.kind)}</code></td><td>${withCode(findingMessage(f))}</td><td class="where">${e(locationWords(f.location))}</td></tr>`,
       );
     }
     parts.push('</tbody></table>');
