@@ -119,7 +119,15 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
     });
     rows = alone;
   }
-  const progress = input.progress ?? (() => {});
+  const report = input.progress ?? (() => {});
+  // At most ten lines a second: the matrix asks thousands of quick questions.
+  let lastProgress = 0;
+  const progress = (line: string) => {
+    const now = Date.now();
+    if (line !== '' && now - lastProgress < 100) return;
+    lastProgress = now;
+    report(line);
+  };
   const conflictsToAsk = input.skipConflicts === true ? 0 : 1;
   let left = names.length + rows.length * names.length + conflictsToAsk;
   /** A question's share of the time left: at least a second, at most a quarter. */

@@ -56,6 +56,18 @@ describe('audit catalog', () => {
     expect(r.out).toContain('by the SMT engine (proofs under rule set upstream, transitions auto)');
   });
 
+  it('reports progress through Io.progress only (stderr stays empty off a terminal)', async () => {
+    const lines: string[] = [];
+    const io = { ...bufferIo(), progress: (t: string) => lines.push(t) };
+    const status = await main(['audit', 'catalog', STREAM, '--format', 'json'], io);
+    expect(status).toBe(1);
+    expect(io.stderr()).toBe('');
+    expect(lines.some((l) => /^audit: patch 1\/5 `klp_6_8_0_45_r1` loadable\? \(/.test(l))).toBe(
+      true,
+    );
+    expect(lines.at(-1)).toBe('');
+  });
+
   it('prints one JSON document with schemaVersion 1 and the documented fields', async () => {
     const r = await cli('audit', 'catalog', STREAM, '--format', 'json');
     expect(r.status).toBe(1);
