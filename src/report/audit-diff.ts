@@ -95,7 +95,12 @@ function changeJson(c: DiffChange): Record<string, unknown> {
   }
 }
 
-/** The gate's verdict: `breaks`, else `unknown` when something was not compared, else `ok`. */
+/**
+ * The gate's verdict: `breaks`, else `unknown` when something was not compared, else `ok`.
+ *
+ * @example
+ * diffVerdict(result) // 'breaks' when NEW refuses a patch OLD admitted
+ */
 export function diffVerdict(r: AuditDiffResult): 'breaks' | 'unknown' | 'ok' {
   if (r.breaks.length > 0) return 'breaks';
   return r.undecided.length > 0 ? 'unknown' : 'ok';

@@ -20,7 +20,12 @@ const q = (name: string) => `\`${name}\``;
 const names = (xs: readonly string[]) => xs.map(q).join(', ');
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : w.endsWith('ch') ? 'es' : 's'}`;
 
-/** A stack in words: `nothing installed` or the names bottom to top. */
+/**
+ * A stack in words: `nothing installed` or the names bottom to top.
+ *
+ * @example
+ * stackWords([]) // 'nothing installed'
+ */
 export function stackWords(stack: readonly string[]): string {
   return stack.length === 0 ? 'nothing installed' : names(stack);
 }
@@ -75,7 +80,12 @@ export function findingMessage(f: Finding): string {
   }
 }
 
-/** `file:line:col`, or the empty string. */
+/**
+ * `file:line:col`, or the empty string.
+ *
+ * @example
+ * locationWords({ file: 'c.yaml', line: 9, col: 11, endLine: 9, endCol: 26 }) // 'c.yaml:9:11'
+ */
 export function locationWords(l: AuditLocation | null): string {
   return l === null ? '' : `${l.file}:${l.line}:${l.col}`;
 }
@@ -131,7 +141,12 @@ function cellJson(c: UpgradeCell): Record<string, unknown> {
   };
 }
 
-/** A finding as JSON: its data, its message and location. */
+/**
+ * A finding as JSON: its data, its message and location.
+ *
+ * @example
+ * findingJson(f).message === findingMessage(f) // true
+ */
 export function findingJson(f: Finding): Record<string, unknown> {
   const { location, ...rest } = f;
   return { ...rest, message: findingMessage(f), location };
@@ -185,7 +200,12 @@ export function auditJson(r: AuditResult): Record<string, unknown> {
   };
 }
 
-/** The cell in a few characters: the number of operations, `x` unreachable, `?` unknown. */
+/**
+ * The cell in a few characters: the number of operations, `x` unreachable, `?` unknown.
+ *
+ * @example
+ * cellMark(cell) // '2'
+ */
 export function cellMark(c: UpgradeCell): string {
   switch (c.verdict) {
     case 'reachable':
@@ -199,7 +219,12 @@ export function cellMark(c: UpgradeCell): string {
   }
 }
 
-/** The transcript of a counterexample: the deployed stack's setup, then the steps. */
+/**
+ * The transcript of a counterexample: the deployed stack's setup, then the steps.
+ *
+ * @example
+ * transcriptLines(cex).at(-1) // 'insmod: ERROR: could not insert module r4.ko: Invalid parameters'
+ */
 export function transcriptLines(c: AuditCounterexample): string[] {
   return [...c.setup.flatMap((o) => o.log), ...c.outcomes.flatMap((o) => o.log)];
 }

@@ -16,7 +16,12 @@ import {
   transcriptLines,
 } from './audit.ts';
 
-/** Escapes text for HTML element content and attribute values. */
+/**
+ * Escapes text for HTML element content and attribute values.
+ *
+ * @example
+ * escapeHtml('<a & "b">') // '&lt;a &amp; &quot;b&quot;&gt;'
+ */
 export function escapeHtml(text: string): string {
   return text
     .replaceAll('&', '&amp;')

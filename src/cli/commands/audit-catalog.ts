@@ -122,7 +122,12 @@ const HELP: HelpSpec = {
   ],
 };
 
-/** Reads the catalog, the rule set and the policy files; null after printing diagnostics. */
+/**
+ * Reads the catalog, the rule set and the policy files; null after printing diagnostics.
+ *
+ * @example
+ * readAuditInputs('stream.catalog.yaml', parsed, io, 'text')?.policies.map((p) => p.name) // ['release-stream']
+ */
 export function readAuditInputs(
   file: string,
   parsed: Parsed,
@@ -153,7 +158,12 @@ export function readAuditInputs(
   return { catalog: loaded.value, ruleSet, policies };
 }
 
-/** Writes the report to `--output FILE` or stdout. */
+/**
+ * Writes the report to `--output FILE` or stdout.
+ *
+ * @example
+ * emit(parsed, io, auditHtml(result, file)) // to the --output file when given
+ */
 export function emit(parsed: Parsed, io: Io, text: string): void {
   const file = parsed.values.get('output');
   if (file === undefined) io.out(text);

@@ -69,7 +69,12 @@ export type DiffChange =
       readonly subject: string;
     };
 
-/** Whether a change breaks something NEW allowed before. */
+/**
+ * Whether a change breaks something OLD allowed (the gate fails on it).
+ *
+ * @example
+ * isBreak({ kind: 'conflict-new', patches: ['a', 'b'] }) // true
+ */
 export function isBreak(c: DiffChange): boolean {
   return (
     c.kind === 'patch-broken' ||
