@@ -143,7 +143,21 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
   const patches: PatchAudit[] = [];
   for (const [i, n] of names.entries()) {
     progress(`audit: patch ${i + 1}/${names.length} \`${n}\` loadable? (${elapsed()})`);
-    const a = await auditPatch(ctx, deployed.stacks, n, share);
+    // `--timeout` is the whole run's: once it has passed, nothing more is asked.
+    const a: PatchAudit =
+      Date.now() < deadline
+        ? await auditPatch(ctx, deployed.stacks, n, share)
+        : {
+            name: n,
+            verdict: 'unknown',
+            counterexample: null,
+            stacks: deployed.stacks.map((d) => ({
+              kind: 'unknown',
+              from: d.names,
+              depth: 0,
+              reason: 'timeout',
+            })),
+          };
     for (const s of a.stacks) {
       if (s.kind === 'loadable' || s.kind === 'refuted') {
         if (s.how === 'simulator') bySimulator++;
@@ -162,9 +176,20 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
       progress(
         `audit: upgrade ${upgrades.length + 1}/${rows.length * names.length} [${row.names.join(',')}] -> [${to}] (${elapsed()})`,
       );
-      const c = await upgradeCell(ctx, row, to, share);
+      const c: UpgradeCell =
+        Date.now() < deadline
+          ? await upgradeCell(ctx, row, to, share)
+          : {
+              from: row.names,
+              to: [to],
+              verdict: 'unknown',
+              steps: null,
+              reason: null,
+              depth: 0,
+              how: 'not-asked',
+            };
       if (c.how === 'simulator') bySimulator++;
-      else byEngine++;
+      else if (c.how === 'engine') byEngine++;
       upgrades.push(c);
       left--;
     }
@@ -174,7 +199,9 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
   const t2 = performance.now();
   let conflicts: AuditConflicts = { sets: [], status: 'complete' };
   let matrix = null;
-  if (input.skipConflicts !== true) {
+  if (input.skipConflicts !== true && Date.now() >= deadline) {
+    conflicts = { sets: [], status: 'unknown' };
+  } else if (input.skipConflicts !== true) {
     progress(`audit: conflicts (${elapsed()})`);
     const report = await findConflicts(
       cat,

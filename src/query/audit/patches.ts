@@ -78,8 +78,11 @@ export type StackVerdict =
   /** P is on this deployed stack already: `insmod P` would fail with EEXIST, not asked. */
   | { readonly kind: 'installed'; readonly from: readonly string[] };
 
-/** Who settled a question: the simulator's exhaustive search, or the SMT engine. */
-export type Method = 'simulator' | 'engine';
+/**
+ * Who settled a question: the simulator's exhaustive search, or the SMT engine; `not-asked`:
+ * the time limit of the audit had passed before the question's turn.
+ */
+export type Method = 'simulator' | 'engine' | 'not-asked';
 
 export interface PatchAudit {
   readonly name: string;
