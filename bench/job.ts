@@ -18,7 +18,9 @@ export interface LoadableJob {
     | 'conflicts'
     | 'synth'
     | 'upgrade'
-    | 'diff-rules';
+    | 'diff-rules'
+    | 'audit'
+    | 'audit-one-by-one';
   readonly patches: number;
   readonly seed: number;
   readonly rules: string;
@@ -30,6 +32,8 @@ export interface LoadableJob {
    * block_disable state (under the block-disable rules it can only be replaced, not disabled). */
   readonly initial: 'none' | 'block';
   readonly timeoutMs: number;
+  /** `audit`: skip the conflict enumeration and the policies (the parts that grow fastest). */
+  readonly auditParts?: 'all' | 'patches-matrix';
 }
 
 export interface JobResult {
@@ -106,6 +110,84 @@ async function runJob(job: LoadableJob): Promise<Omit<JobResult, 'maxRssMb'>> {
     const ms = performance.now() - start;
     const detail = `${r.known} conflicts, ${r.stats.solverChecks} solver checks`;
     return { verdict: r.status.kind, detail, ms };
+  }
+  if (job.kind === 'audit') {
+    // The whole audit of a generated stream: every patch, the matrix from each release,
+    // conflicts and the release-stream policies (or only the first two).
+    const { auditCatalog } = await import('../src/query/audit/audit.ts');
+    const policy = loadRuleSet('release-stream');
+    if (policy.kind === 'error') throw new Error('rule set release-stream does not load');
+    const all = job.auditParts !== 'patches-matrix';
+    const cat = generateBench({ patches: job.patches, seed: job.seed }).catalog;
+    const out = await auditCatalog({
+      catalog: cat,
+      ruleSet: loaded.value,
+      policies: all ? [policy.value] : [],
+      deployed: null,
+      skipConflicts: !all,
+      timeoutMs: job.timeoutMs,
+    });
+    if (out.kind !== 'ok') throw new Error(out.message);
+    const r = out.result;
+    const count = (xs: readonly string[]) => {
+      const m = new Map<string, number>();
+      for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);
+      return [...m].map(([k, n]) => `${n} ${k}`).join(', ');
+    };
+    const s = (ms: number) => (ms / 1000).toFixed(1);
+    const policyMs = r.stats.ms - r.stats.patchMs - r.stats.upgradeMs - r.stats.conflictMs;
+    const detail = [
+      `patches: ${count(r.patches.map((p) => p.verdict))} (${s(r.stats.patchMs)} s)`,
+      `matrix: ${count(r.upgrades.map((c) => c.verdict))} (${s(r.stats.upgradeMs)} s)`,
+      all
+        ? `conflicts: ${r.conflicts.sets.length} ${r.conflicts.status} (${s(r.stats.conflictMs)} s)`
+        : 'conflicts: skipped',
+      all
+        ? `policies and findings: ${r.policies.reduce((n, p) => n + p.violations.length, 0)} violations (${s(policyMs)} s)`
+        : 'policies: skipped',
+      `${r.stats.bySimulator} questions by simulation, ${r.stats.byEngine} by the engine`,
+    ].join('; ');
+    return {
+      verdict: r.complete ? 'complete' : 'incomplete',
+      detail,
+      ms: performance.now() - start,
+    };
+  }
+  if (job.kind === 'audit-one-by-one') {
+    // The same questions as separate `prove loadable` and `upgrade` calls (what a vendor runs
+    // today): a sample of 10 of each, timed, and extrapolated to every patch and matrix cell.
+    const { proveLoadable } = await import('../src/prove/index.ts');
+    const { upgrade } = await import('../src/query/upgrade.ts');
+    const cat = generateBench({ patches: job.patches, seed: job.seed }).catalog;
+    const names = cat.patches.map((p) => p.name);
+    const k = Math.min(10, names.length);
+    const t0 = performance.now();
+    for (const name of names.slice(0, k)) {
+      await proveLoadable({
+        catalog: cat,
+        ruleSet: loaded.value,
+        patch: name,
+        timeoutMs: job.timeoutMs,
+      });
+    }
+    const loadMs = (performance.now() - t0) / k;
+    const t1 = performance.now();
+    for (let i = 0; i < k; i++) {
+      const from = names[i] ?? '';
+      const to = names[(i * 7 + 3) % names.length] ?? '';
+      await upgrade({
+        catalog: cat,
+        ruleSet: loaded.value,
+        from: [from],
+        to: [to],
+        timeoutMs: job.timeoutMs,
+      });
+    }
+    const upgradeMs = (performance.now() - t1) / k;
+    const n = names.length;
+    const total = loadMs * n + upgradeMs * n * n;
+    const detail = `sample of ${k}: ${loadMs.toFixed(0)} ms per prove loadable, ${upgradeMs.toFixed(0)} ms per upgrade; extrapolated to ${n} + ${n * n} questions: ${(total / 1000).toFixed(0)} s (conflicts and policies not counted)`;
+    return { verdict: 'sampled', detail, ms: performance.now() - start };
   }
   if (job.kind === 'synth') {
     // The next cumulative release: a new patch appended to the generated catalog.

@@ -3,7 +3,7 @@
  * child process (its own heap, its own peak memory), so numbers are cold and comparable.
  *
  *   npm run bench                          # everything, default sizes
- *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | loadable | conflicts | queries | modules | fleet | log
+ *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | loadable | conflicts | queries | modules | fleet | log | audit
  *   npm run bench -- --only fleet --hosts 1000000 --configurations 300
  *   npm run bench -- --only log --mb 1000
  *   npm run bench -- --sizes 10,50 --timeout 60 --repeat 5
@@ -333,6 +333,53 @@ function modules(sizes: readonly number[], repeat: number): void {
   console.log('');
 }
 
+/**
+ * `audit catalog` on generated streams: the whole audit (every patch, the matrix from each
+ * release, conflicts, policies) up to 200 patches, patches and matrix only above; and the same
+ * questions asked one command at a time (a timed sample, extrapolated), in the same run.
+ */
+function audit(sizes: readonly number[], seed: number, timeoutMs: number, rules: string): void {
+  console.log(
+    `## \`audit catalog\` on generated streams (rules ${rules}, seed ${seed}, from the empty system, timeout ${timeoutMs / 1000} s)\n`,
+  );
+  console.log('| patches | how | result | detail | time ms | peak RSS MB |');
+  console.log('|---|---|---|---|---|---|');
+  for (const patches of sizes) {
+    type AuditJob = {
+      readonly kind: 'audit' | 'audit-one-by-one';
+      readonly auditParts: 'all' | 'patches-matrix';
+      readonly how: string;
+    };
+    const jobs: AuditJob[] = [
+      { kind: 'audit', auditParts: 'patches-matrix', how: 'audit, patches and matrix' },
+      { kind: 'audit-one-by-one', auditParts: 'all', how: 'one command at a time' },
+    ];
+    if (patches <= 200)
+      jobs.unshift({ kind: 'audit', auditParts: 'all', how: 'audit, every part' });
+    for (const j of jobs) {
+      const r = runJob({
+        kind: j.kind,
+        patches,
+        seed,
+        rules,
+        transitions: 'auto',
+        target: 'conflict',
+        initial: 'none',
+        timeoutMs,
+        auditParts: j.auditParts,
+      });
+      const head = `| ${patches} | ${j.how}`;
+      if ('error' in r)
+        console.log(`${head} | error | ${r.error.replaceAll('|', '\\|').slice(0, 80)} | | |`);
+      else
+        console.log(
+          `${head} | ${r.verdict} | ${r.detail.replaceAll('|', '\\|')} | ${r.ms.toFixed(0)} | ${r.maxRssMb.toFixed(0)} |`,
+        );
+    }
+  }
+  console.log('');
+}
+
 /** Runs bench/fleet-job.ts in a child process; its last stdout line, parsed. */
 function fleetJob(
   mode: 'generate' | 'run' | 'generate-log' | 'run-log',
@@ -437,6 +484,9 @@ if (only === undefined || only === 'queries') {
     Number(values.seed),
     Number(values.timeout) * 1000,
   );
+}
+if (only === undefined || only === 'audit') {
+  audit(sizes, Number(values.seed), Number(values.timeout) * 1000, values.rules ?? 'upstream');
 }
 if (only === undefined || only === 'loadable') {
   const initial = values.initial === 'block' ? 'block' : 'none';

@@ -38,6 +38,8 @@ const MISSING: Record<string, readonly string[]> = {
   upgrade: ['upgrade', '--from', '', '--to', '', '-c', 'no/such.yaml'],
   'diff-rules': ['diff-rules', 'upstream', 'replace-set', '-c', 'no/such.yaml'],
   'catalog build': ['catalog', 'build', 'no/such.ko'],
+  'audit catalog': ['audit', 'catalog', 'no/such.yaml'],
+  'audit diff': ['audit', 'diff', 'no/such.yaml', STREAM],
   'audit fleet': ['audit', 'fleet', 'x.ndjson', '-c', 'no/such.yaml'],
   'audit log': ['audit', 'log', 'x.log', '-c', 'no/such.yaml'],
 };

@@ -1,0 +1,315 @@
+/**
+ * `klp-verify audit catalog` as text and JSON: the verdict first, then the findings (the words
+ * of each finding are made here, shared by the SARIF and HTML renderers), then the details: every
+ * patch's verdict with its counterexample as a kernel transcript, the upgrade matrix, the
+ * conflicts and the policies.
+ */
+import { assertNever, formatOp, type Op } from '../model/op.ts';
+import { formatStateId } from '../model/patch.ts';
+import type { AuditResult } from '../query/audit/audit.ts';
+import type { AuditLocation, Finding } from '../query/audit/findings.ts';
+import type { AuditCounterexample } from '../query/audit/patches.ts';
+import type { UpgradeCell } from '../query/audit/upgrades.ts';
+import { violationJson } from './plan.ts';
+import { wrap } from './wrap.ts';
+
+/** JSON schema version of every audit document. */
+export const AUDIT_SCHEMA_VERSION = 1;
+
+const q = (name: string) => `\`${name}\``;
+const names = (xs: readonly string[]) => xs.map(q).join(', ');
+const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : w.endsWith('ch') ? 'es' : 's'}`;
+
+/**
+ * A stack in words: `nothing installed` or the names bottom to top.
+ *
+ * @example
+ * stackWords([]) // 'nothing installed'
+ */
+export function stackWords(stack: readonly string[]): string {
+  return stack.length === 0 ? 'nothing installed' : names(stack);
+}
+
+/**
+ * One finding in one line, in the style of the diagnostics (lowercase, names in backticks).
+ *
+ * @example
+ * findingMessage(f) // 'cumulative `r4` is refused (rule cumulative-handles-all, state 0x...0002) on any stack holding `r2`, `r3`'
+ */
+export function findingMessage(f: Finding): string {
+  switch (f.kind) {
+    case 'refusable-patch':
+    case 'dead-patch': {
+      const cause =
+        f.rule === null
+          ? ''
+          : ` (rule ${f.rule}${f.state === null ? '' : `, state ${formatStateId(f.state)}`})`;
+      const holders = f.holders.length === 0 ? '' : ` on any stack holding ${names(f.holders)}`;
+      return f.kind === 'dead-patch'
+        ? `${q(f.patch)} can never be loaded from the deployed stacks: \`insmod\` is refused${cause} in every reachable configuration`
+        : `${q(f.patch)} can be refused${cause}${holders}; shortest counterexample: ${plural(f.steps, 'step')}`;
+    }
+    case 'policy-violation':
+      return `policy ${f.policy} (${f.ruleSet}): ${f.detail}`;
+    case 'unreachable-upgrade': {
+      const cells = f.cells.map((c) => `[${c.from.join(',')}] -> [${c.to}]`);
+      const shown = cells.slice(0, 4).join(', ') + (cells.length > 4 ? ', ...' : '');
+      const why =
+        f.reason === 'stays'
+          ? `${q(f.blocker ?? '')} never leaves klp_patches`
+          : f.reason === 'never-enabled'
+            ? `${q(f.blocker ?? '')} can never be enabled`
+            : 'no sequence of operations reaches the target';
+      return `${plural(f.cells.length, 'upgrade path')} cut: ${why} (proved); ${shown}`;
+    }
+    case 'conflict':
+      return `${names(f.patches)} cannot all be loaded, in any order; without any one of them the rest can`;
+    case 'undecided':
+      switch (f.what) {
+        case 'patch':
+          return `whether ${q(f.subject)} can be refused was not decided in time`;
+        case 'upgrade':
+          return `the upgrade ${f.subject} was not decided in time`;
+        case 'conflicts':
+          return 'the conflict enumeration did not finish: more conflicts may exist';
+        default:
+          return assertNever(f.what, 'undecided part');
+      }
+    default:
+      return assertNever(f, 'finding');
+  }
+}
+
+/**
+ * `file:line:col`, or the empty string.
+ *
+ * @example
+ * locationWords({ file: 'c.yaml', line: 9, col: 11, endLine: 9, endCol: 26 }) // 'c.yaml:9:11'
+ */
+export function locationWords(l: AuditLocation | null): string {
+  return l === null ? '' : `${l.file}:${l.line}:${l.col}`;
+}
+
+/** The verdict of the whole audit: what the exit status says. */
+export type AuditVerdict = 'clean' | 'errors' | 'unknown';
+
+/**
+ * `errors` when any finding is an error; else `unknown` when a part was undecided; else `clean`.
+ *
+ * @example
+ * auditVerdict(result) // 'errors'
+ */
+export function auditVerdict(r: AuditResult): AuditVerdict {
+  if (r.findings.some((f) => f.severity === 'error')) return 'errors';
+  if (!r.complete) return 'unknown';
+  return 'clean';
+}
+
+function opJson(op: Op): { op: string; patch: string | null } {
+  return { op: op.kind, patch: op.kind === 'complete' ? null : op.patch };
+}
+
+function counterexampleJson(c: AuditCounterexample): Record<string, unknown> {
+  return {
+    from: c.from,
+    steps: c.steps.map(opJson),
+    patches: c.patches,
+    shortest: c.shortest,
+    undecided: c.undecided,
+    violations: c.violations.map(violationJson),
+    log: c.outcomes.flatMap((o) => o.log),
+  };
+}
+
+function cellJson(c: UpgradeCell): Record<string, unknown> {
+  return {
+    from: c.from,
+    to: c.to,
+    verdict: c.verdict,
+    ...(c.steps === null ? {} : { steps: c.steps.map(opJson) }),
+    ...(c.reason === null
+      ? {}
+      : {
+          reason: {
+            kind: c.reason.kind,
+            ...(c.reason.kind === 'invariant' ? {} : { patch: c.reason.patch }),
+            message: c.reason.message,
+          },
+        }),
+    ...(c.verdict === 'unknown' ? { depth: c.depth } : {}),
+    decidedBy: c.how,
+  };
+}
+
+/**
+ * A finding as JSON: its data, its message and location.
+ *
+ * @example
+ * findingJson(f).message === findingMessage(f) // true
+ */
+export function findingJson(f: Finding): Record<string, unknown> {
+  const { location, ...rest } = f;
+  return { ...rest, message: findingMessage(f), location };
+}
+
+/**
+ * The audit as one JSON document (`schemaVersion` 1).
+ *
+ * @example
+ * stringify(auditJson(result)) // '{"schemaVersion":1,"command":"audit catalog","verdict":"errors",...}'
+ */
+export function auditJson(r: AuditResult): Record<string, unknown> {
+  return {
+    schemaVersion: AUDIT_SCHEMA_VERSION,
+    command: 'audit catalog',
+    verdict: auditVerdict(r),
+    complete: r.complete,
+    rules: r.rules,
+    policyRuleSets: r.policyRuleSets,
+    transitions: 'auto',
+    deployed: r.deployed,
+    findings: r.findings.map(findingJson),
+    patches: r.patches.map((p) => ({
+      name: p.name,
+      verdict: p.verdict,
+      ...(p.counterexample === null
+        ? {}
+        : { counterexample: counterexampleJson(p.counterexample) }),
+      stacks: p.stacks.map((s) => ({
+        from: s.from,
+        verdict: s.kind,
+        ...(s.kind === 'refuted' ? { dead: s.dead } : {}),
+        ...(s.kind === 'unknown' ? { depth: s.depth, reason: s.reason } : {}),
+        ...(s.kind === 'loadable' || s.kind === 'refuted' ? { decidedBy: s.how } : {}),
+      })),
+    })),
+    upgrades: r.upgrades.map(cellJson),
+    conflicts: r.conflicts.sets.map((patches) => ({ patches })),
+    conflictsStatus: r.conflicts.status,
+    policies: r.policies.map((p) => ({
+      ruleSet: p.ruleSet,
+      policy: p.policy,
+      sentence: p.sentence,
+      violations: p.violations.map((v) => ({
+        message: v.message,
+        patches: v.patches,
+        states: v.states,
+      })),
+    })),
+    stats: r.stats,
+  };
+}
+
+/**
+ * The cell in a few characters: the number of operations, `x` unreachable, `?` unknown.
+ *
+ * @example
+ * cellMark(cell) // '2'
+ */
+export function cellMark(c: UpgradeCell): string {
+  switch (c.verdict) {
+    case 'reachable':
+      return String(c.steps?.length ?? 0);
+    case 'unreachable':
+      return 'x';
+    case 'unknown':
+      return '?';
+    default:
+      return assertNever(c.verdict, 'upgrade verdict');
+  }
+}
+
+/**
+ * The transcript of a counterexample: the deployed stack's setup, then the steps.
+ *
+ * @example
+ * transcriptLines(cex).at(-1) // 'insmod: ERROR: could not insert module r4.ko: Invalid parameters'
+ */
+export function transcriptLines(c: AuditCounterexample): string[] {
+  return [...c.setup.flatMap((o) => o.log), ...c.outcomes.flatMap((o) => o.log)];
+}
+
+/**
+ * The audit as text: the verdict line, the findings with their catalog locations, then the
+ * patches, the matrix, the conflicts and the policies.
+ *
+ * @example
+ * auditText(result, 'stream.catalog.yaml', 100).split('\n')[0] // 'stream.catalog.yaml: 5 errors, 1 warning ...'
+ */
+export function auditText(r: AuditResult, file: string, width = 100): string {
+  const out: string[] = [];
+  const count = (s: Finding['severity']) => r.findings.filter((f) => f.severity === s).length;
+  const v = auditVerdict(r);
+  const head =
+    v === 'clean'
+      ? 'no error findings'
+      : v === 'unknown'
+        ? 'no error findings, but some parts undecided'
+        : 'error findings';
+  out.push(
+    `${file}: ${head}: ${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${plural(count('note'), 'note')} (rules ${r.rules}; policies ${r.policyRuleSets.length === 0 ? 'none' : r.policyRuleSets.join(', ')}; from ${r.deployed.map((s) => (s.length === 0 ? 'nothing installed' : `[${s.join(',')}]`)).join(' ')})`,
+  );
+  if (r.findings.length > 0) out.push('', 'findings:');
+  for (const f of r.findings) {
+    const where = locationWords(f.location);
+    out.push(...wrap(`${f.severity}[${f.kind}]: ${findingMessage(f)}`, width, '  ', '      '));
+    if (where !== '') out.push(`      --> ${where}`);
+  }
+  out.push('', 'patches:');
+  const w = Math.max(...r.patches.map((p) => p.name.length), 4);
+  for (const p of r.patches) {
+    const c = p.counterexample;
+    const tail =
+      c === null
+        ? ''
+        : `  from ${stackWords(c.from)}: ${c.steps.map(formatOp).join(', ')} (over ${c.patches.length === 0 ? 'no other patch' : names(c.patches)})`;
+    out.push(`  ${p.name.padEnd(w)}  ${p.verdict}${tail}`);
+    if (c !== null) {
+      for (const line of c.outcomes.flatMap((o) => o.log)) out.push(`      ${line}`);
+    }
+  }
+  if (r.rows.length > 0 && r.patches.length > 0) {
+    out.push(
+      '',
+      'upgrade matrix (operations from the row stack to the column patch alone; x unreachable, ? unknown):',
+    );
+    const cols = r.patches.map((p) => p.name);
+    const rowNames = r.rows.map((s) => (s.length === 0 ? '(nothing)' : s.join(',')));
+    const rw = Math.max(...rowNames.map((n) => n.length));
+    for (const [i, c] of cols.entries()) out.push(`  ${' '.repeat(rw)}  ${'|  '.repeat(i)}${c}`);
+    r.rows.forEach((_, i) => {
+      const cells = r.upgrades.slice(i * cols.length, (i + 1) * cols.length).map(cellMark);
+      out.push(
+        `  ${(rowNames[i] ?? '').padEnd(rw)}  ${cells.map((m) => m.padEnd(3)).join('')}`.trimEnd(),
+      );
+    });
+    for (const c of r.upgrades) {
+      if (c.verdict === 'unreachable' && c.reason !== null) {
+        out.push(
+          ...wrap(
+            `[${c.from.join(',')}] -> [${c.to.join(',')}]: ${c.reason.message}`,
+            width,
+            '  ',
+            '    ',
+          ),
+        );
+      }
+    }
+  }
+  out.push('', `conflicts (${r.conflicts.status}):`);
+  if (r.conflicts.sets.length === 0) out.push('  none');
+  for (const s of r.conflicts.sets) out.push(`  ${names(s)}`);
+  if (r.policies.length > 0) {
+    out.push('', 'policies:');
+    for (const p of r.policies) {
+      out.push(
+        `  ${p.policy} (${p.ruleSet}): ${p.violations.length === 0 ? 'holds' : plural(p.violations.length, 'violation')}`,
+      );
+    }
+  }
+  out.push(
+    '',
+    `${plural(r.patches.length, 'patch')}, ${plural(r.upgrades.length, 'upgrade cell')}; ${r.stats.bySimulator} questions settled by exhaustive simulation, ${r.stats.byEngine} by the SMT engine (proofs under rule set ${r.rules}, transitions auto)`,
+  );
+  return out.join('\n');
+}
