@@ -7,6 +7,7 @@ import { didYouMean } from '../source/suggest.ts';
 import type { Command } from './commands/common.ts';
 import { conflictsCommand } from './commands/conflicts.ts';
 import { diffRulesCommand } from './commands/diff-rules.ts';
+import { kernelCommand } from './commands/kernel.ts';
 import { checkCommand, simulateCommand } from './commands/plan-commands.ts';
 import { proveCommand } from './commands/prove.ts';
 import { rulesCommand } from './commands/rules.ts';
@@ -24,6 +25,7 @@ const COMMANDS: readonly Command[] = [
   synthCommand,
   upgradeCommand,
   diffRulesCommand,
+  kernelCommand,
 ];
 
 export function version(): string {
