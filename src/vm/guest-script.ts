@@ -31,7 +31,10 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t debugfs debugfs /sys/kernel/debug
 dmesg -n 1
-echo 'file kernel/livepatch/* +p' > /sys/kernel/debug/dynamic_debug/control
+# The pr_debug lines the simulator prints, and not the per-task ones (klp_try_switch_task).
+for f in klp_init_transition klp_complete_transition klp_reverse_transition; do
+  echo "func $f +p" > /sys/kernel/debug/dynamic_debug/control
+done
 L=/sys/kernel/livepatch
 H=/sys/module/${HELPER_MODULE}/parameters
 echo "@@release $(uname -r)"
