@@ -9,11 +9,12 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SourcedCatalog } from '../ingest/index.ts';
 import type { Diagnostic } from '../source/diagnostic.ts';
+import type { VmCode } from './codes.ts';
 import { isModuleName } from './module-source.ts';
 
 /** A problem with the host rather than with an input file: no location. */
 export interface HostProblem {
-  readonly code: string;
+  readonly code: VmCode;
   readonly message: string;
   readonly help: string;
 }

@@ -8,7 +8,7 @@
  * Returns typed data only; the CLI renders it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';
@@ -154,6 +154,7 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
           );
       },
     });
+    rmSync(initrd, { force: true });
     const out = parseGuestOutput(r.output);
     const byId = new Map(now.map((g) => [g.id, g]));
     release = out.release ?? release;
