@@ -5,7 +5,8 @@
  * with the simulator, prints `agree X/N`, and writes every disagreement as a plan file ready to
  * rerun with `klp-verify kernel FILE --compare`. Installs nothing: says what is missing.
  *
- *   npm run test:kernel -- [--seed N] [--auto N] [--manual N] [--kernel VMLINUX] [--headers DIR] [--out DIR]
+ *   npm run test:kernel -- [--seed N] [--auto N] [--manual N] [--catalogs N] [--verbose]
+ *                          [--kernel VMLINUX] [--headers DIR] [--out DIR]
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,7 +34,8 @@ const { values } = parseArgs({
     kernel: { type: 'string', default: '.cache/kernel/vmlinux' },
     headers: { type: 'string', default: '/usr/src/linux-headers-6.1.0-57-amd64' },
     out: { type: 'string', default: '.cache/test-kernel' },
-    catalogs: { type: 'string', default: '3' },
+    catalogs: { type: 'string', default: '6' },
+    verbose: { type: 'boolean', default: false },
   },
 });
 const seed = Number(values.seed);
@@ -118,7 +120,11 @@ const v = await verifyOnKernel(
     kernel: values.kernel,
     headers: values.headers,
     cacheDir: '.cache/klp-verify',
-    onProgress: process.stderr.isTTY ? (t) => process.stderr.write(`\r\x1b[K${t}`) : () => {},
+    onProgress: process.stderr.isTTY
+      ? (t) => process.stderr.write(`\r\x1b[K${t}`)
+      : values.verbose
+        ? (t) => process.stderr.write(`${t}\n`)
+        : () => {},
   },
   true,
 );

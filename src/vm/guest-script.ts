@@ -2,10 +2,10 @@
  * The guest's side of a run: the `/init` shell script that runs plans on the real kernel and
  * reports over the serial console, one `@@` line per fact (the line protocol `parse.ts` reads).
  *
- * Per plan: reset (every livepatch disabled and every module removed; when one cannot be
- * removed, e.g. forced, the guest says `@@dirty` and powers off so the host boots again for
- * the rest), load or remove the helper as the plan's transition mode needs, then each
- * operation as a shell would run it (kmod's insmod/rmmod, `echo` into sysfs) followed by the
+ * Per plan: reset (every livepatch disabled and every module removed; a module that cannot be
+ * removed, e.g. forced, is left out of what the guest reports, unless the plan names it: then
+ * the guest says `@@dirty` and powers off so the host boots again for the rest), load or
+ * remove the helper as the plan's transition mode needs, then each operation as a shell would run it (kmod's insmod/rmmod, `echo` into sysfs) followed by the
  * kernel's `livepatch:` lines it caused, and at the end sysfs and /proc/modules.
  *
  * Timing: a reversal and a `force` complete at the kernel's next periodic retry (about a
@@ -80,9 +80,19 @@ reset() {
   while read -r name rest; do
     [ "$name" = ${HELPER_MODULE} ] || /sbin/rmmod "$name" >/dev/null 2>&1
   done < /proc/modules
+  # A module that cannot be removed (forced) stays; it matters only to a plan that names it.
+  STALE=
   while read -r name rest; do
-    [ "$name" = ${HELPER_MODULE} ] || { echo "@@dirty $name"; poweroff -f; }
+    [ "$name" = ${HELPER_MODULE} ] && continue
+    for used in "$@"; do
+      [ "$name" = "$used" ] && { echo "@@dirty $name"; poweroff -f; }
+    done
+    STALE="$STALE $name"
   done < /proc/modules
+}
+stale() {
+  for s in $STALE; do [ "$1" = "$s" ] && return 0; done
+  return 1
 }
 # step I KIND PATCH: one operation, its exit status and error text, then its kernel lines.
 step() {
@@ -104,7 +114,7 @@ final() {
     [ -d "$d" ] && echo "@@sys $(basename "$d") $(cat "$d/enabled") $(cat "$d/transition")"
   done
   while read -r name size refcnt rest; do
-    [ "$name" = ${HELPER_MODULE} ] || echo "@@mod $name $refcnt"
+    [ "$name" = ${HELPER_MODULE} ] || stale "$name" || echo "@@mod $name $refcnt"
   done < /proc/modules
 }
 dmesg -c > /dev/null
@@ -125,6 +135,11 @@ function opLine(i: number, op: Op): string {
   }
 }
 
+/** The modules a plan's operations name, for the reset before it. */
+function usedModules(ops: readonly Op[]): string[] {
+  return [...new Set(ops.flatMap((op) => (op.kind === 'complete' ? [] : [op.patch])))];
+}
+
 /**
  * The `/init` script for a batch of plans run in one boot.
  *
@@ -134,7 +149,7 @@ function opLine(i: number, op: Op): string {
  */
 export function guestScript(plans: readonly GuestPlan[]): string {
   const body = plans.flatMap((p) => [
-    'reset',
+    ['reset', ...usedModules(p.ops)].join(' '),
     p.hold ? 'hold_on' : 'hold_off',
     'dmesg -c > /dev/null',
     `echo "@@plan ${p.id}"`,

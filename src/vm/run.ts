@@ -32,6 +32,11 @@ export interface VmPlan {
   readonly transitions: 'auto' | 'manual';
   readonly initial: readonly string[];
   readonly ops: readonly Op[];
+  /**
+   * The plan is expected to leave a module that cannot be removed (a forced one). Such plans
+   * run last among the plans of their catalog, so that fewer plans after them need a new boot.
+   */
+  readonly leavesStuck?: boolean;
 }
 
 export interface VmConfig {
@@ -121,23 +126,31 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
     for (const [name, path] of built.modules)
       files.push({ path: `/m/${key}/${name}.ko`, from: path });
   }
-  const guest = plans.map((p, id): GuestPlan & { setupCount: number } => {
-    const { ops, setupCount } = guestOps(p);
-    return {
-      id,
-      dir: `/m/${dirs.get(p.catalog)?.key ?? ''}`,
-      hold: p.transitions === 'manual',
-      ops,
-      setupCount,
-    };
-  });
+  const guest = plans.map(
+    (p, id): GuestPlan & { setupCount: number; key: string; stuck: boolean } => {
+      const { ops, setupCount } = guestOps(p);
+      return {
+        key: dirs.get(p.catalog)?.key ?? '',
+        stuck: p.leavesStuck === true,
+        id,
+        dir: `/m/${dirs.get(p.catalog)?.key ?? ''}`,
+        hold: p.transitions === 'manual',
+        ops,
+        setupCount,
+      };
+    },
+  );
   const results: (KernelPlanRun | undefined)[] = plans.map(() => undefined);
   let release: string | null = null;
   let boots = 0;
   const runDir = join(config.cacheDir, 'run');
   mkdirSync(runDir, { recursive: true });
   const batch = config.batch ?? 100;
-  let todo = guest;
+  // By catalog, plans that leave a stuck module last in theirs: a stuck module matters only to
+  // a later plan that names it, and the next catalog's modules have other names.
+  let todo = [...guest].sort(
+    (a, b) => a.key.localeCompare(b.key) || Number(a.stuck) - Number(b.stuck) || a.id - b.id,
+  );
   while (todo.length > 0) {
     const now = todo.slice(0, batch);
     const initrd = join(runDir, `initrd-${runName()}.cpio.gz`);

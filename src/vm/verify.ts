@@ -5,7 +5,7 @@
 import type { PlanStep } from '../ingest/index.ts';
 import type { KernelRules } from '../kernel/rules.ts';
 import type { Catalog } from '../model/catalog.ts';
-import { compareRuns, type Difference, simulateSettled } from './compare.ts';
+import { compareRuns, type Difference, type SimRun, simulateSettled } from './compare.ts';
 import type { KernelPlanRun } from './kernel-run.ts';
 import { guestOps, runOnKernel, type VmConfig, type VmRun } from './run.ts';
 
@@ -37,13 +37,17 @@ export type KernelVerification =
  * differencesOf(input, kernelRun).length // 0 when they agree
  */
 export function differencesOf(input: KernelPlanInput, run: KernelPlanRun): Difference[] {
+  return compareRuns(run, simulated(input));
+}
+
+/** The simulator's run of the operations the guest runs for `input`. */
+function simulated(input: KernelPlanInput): SimRun {
   const { ops } = guestOps({ ...input, ops: input.steps.map((s) => s.op) });
-  const sim = simulateSettled(ops, {
+  return simulateSettled(ops, {
     rules: input.rules,
     catalog: input.catalog,
     transitions: input.transitions,
   });
-  return compareRuns(run, sim);
 }
 
 /**
@@ -62,6 +66,7 @@ export async function verifyOnKernel(
       transitions: i.transitions,
       initial: i.initial,
       ops: i.steps.map((s) => s.op),
+      leavesStuck: simulated(i).final.forced.length > 0,
     })),
     config,
   );
