@@ -137,15 +137,19 @@ if (v.kind !== 'ran') {
 }
 const outDir = join(values.out, `seed-${seed}`);
 let written = 0;
-const tally = { selftest: [0, 0], auto: [0, 0], manual: [0, 0] };
+const tally = {
+  selftest: { agree: 0, total: 0 },
+  auto: { agree: 0, total: 0 },
+  manual: { agree: 0, total: 0 },
+};
 for (const [i, res] of v.results.entries()) {
   const c = cases[i];
   if (c === undefined) continue;
   const diffs = res.differences ?? [];
   const t = tally[c.kind];
-  t[1] = (t[1] ?? 0) + 1;
+  t.total++;
   if (diffs.length === 0) {
-    t[0] = (t[0] ?? 0) + 1;
+    t.agree++;
     continue;
   }
   console.log(`disagree: ${c.input.file}`);
@@ -164,8 +168,8 @@ for (const [i, res] of v.results.entries()) {
   );
   written++;
 }
-const line = (k: keyof typeof tally) => `${k} ${tally[k][0]}/${tally[k][1]}`;
-const agree = tally.selftest[0]! + tally.auto[0]! + tally.manual[0]!;
+const line = (k: keyof typeof tally) => `${k} ${tally[k].agree}/${tally[k].total}`;
+const agree = tally.selftest.agree + tally.auto.agree + tally.manual.agree;
 const total = v.results.length;
 console.log(
   `test:kernel: Linux ${v.release}, seed ${seed}: agree ${agree}/${total} (${line('selftest')}, ${line('auto')}, ${line('manual')}); ${v.boots} boot(s), ${v.compiled} module(s) compiled, ${((Date.now() - started) / 1000).toFixed(0)} s`,

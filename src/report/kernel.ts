@@ -19,7 +19,12 @@ export interface KernelPlanMeta {
   readonly steps: readonly PlanStep[];
 }
 
-/** Every step met its expectation on the kernel. */
+/**
+ * Every step met its expectation on the kernel.
+ *
+ * @example
+ * kernelPlanOk(meta, run) // false when an insmod the plan expects to succeed was refused
+ */
 export function kernelPlanOk(meta: KernelPlanMeta, run: KernelPlanRun): boolean {
   return run.steps.every((s, i) => s.result === meta.steps[i]?.expect);
 }
@@ -87,7 +92,13 @@ export function kernelPlanJson(
   };
 }
 
-/** The text of a difference, one or more lines. */
+/**
+ * The text of a difference, one or more lines.
+ *
+ * @example
+ * differenceText({ kind: 'final', field: 'stack', kernel: 'a', simulator: '' })
+ *   // ['  final stack: kernel a, simulator (none)']
+ */
 export function differenceText(d: Difference): string[] {
   switch (d.kind) {
     case 'result':
@@ -141,7 +152,12 @@ export function kernelPlanText(
   return lines.join('\n');
 }
 
-/** What the generated modules do differently from the catalog, for the user. */
+/**
+ * What the generated modules do differently from the catalog, for the user.
+ *
+ * @example
+ * mappingLines(functionMappings(catalog.patches)) // one `note: ...` line per declared function
+ */
 export function mappingLines(mappings: readonly FunctionMapping[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];

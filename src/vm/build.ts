@@ -35,7 +35,12 @@ export type BuildResult =
     }
   | { readonly kind: 'failed'; readonly module: string; readonly output: string };
 
-/** What identifies a headers tree: its symbol versions and its release string. */
+/**
+ * What identifies a headers tree: its symbol versions, release string and configuration.
+ *
+ * @example
+ * headersKey('/usr/src/linux-headers-6.1.0-57-amd64') // 16 hex digits
+ */
 export function headersKey(headers: string): string {
   const h = createHash('sha256');
   for (const f of [
@@ -48,14 +53,6 @@ export function headersKey(headers: string): string {
     h.update('\0');
   }
   return h.digest('hex').slice(0, 16);
-}
-
-/** The release the headers were configured for (`include/generated/utsrelease.h`). */
-export function headersRelease(headers: string): string | null {
-  const path = join(headers, 'include/generated/utsrelease.h');
-  if (!existsSync(path)) return null;
-  const m = /UTS_RELEASE\s+"([^"]+)"/.exec(readFileSync(path, 'utf8'));
-  return m?.[1] ?? null;
 }
 
 /**

@@ -21,7 +21,12 @@ export interface BootOptions {
   readonly onLine?: (line: string) => void;
 }
 
-/** The QEMU command line for a boot. */
+/**
+ * The QEMU command line for a boot.
+ *
+ * @example
+ * qemuArgs('vmlinux', 'initrd.cpio.gz').slice(0, 4) // ['-accel', 'tcg', '-smp', '1']
+ */
 export function qemuArgs(kernel: string, initrd: string, memoryMb = 512): string[] {
   return [
     '-accel',

@@ -72,7 +72,13 @@ export type VmRun =
       readonly output: string;
     };
 
-/** The operations the guest runs: the initial loads (each followed by `complete` when manual), then the steps. */
+/**
+ * The operations the guest runs: the initial loads (each followed by `complete` when manual),
+ * then the steps.
+ *
+ * @example
+ * guestOps({ catalog, transitions: 'auto', initial: ['a'], ops: [] }).setupCount // 1
+ */
 export function guestOps(plan: VmPlan): { ops: Op[]; setupCount: number } {
   const setup: Op[] = plan.initial.flatMap((name): Op[] =>
     plan.transitions === 'auto'
