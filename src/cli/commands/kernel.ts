@@ -65,12 +65,12 @@ const HELP: HelpSpec = {
     'flag and klp_state array; every module patches cmdline_proc_show, said in the output),',
     'builds them against DIR (cached by content), boots VMLINUX under QEMU (TCG, one CPU) with a',
     'minimal initramfs, and runs the steps as a shell would: kmod insmod/rmmod, echo into sysfs.',
-    'It prints the kernel`s transcript (its livepatch: lines, taint lines left out) and final',
+    "It prints the kernel's transcript (its livepatch: lines, taint lines left out) and final",
     'stack; --format json gives the document `simulate --format json` prints. Many plans share one',
     'boot. `transitions: manual` plans keep transitions pending with a helper module (a kernel',
     'thread sleeping in a function every patch also patches) until a `complete` step.',
     '',
-    'Prepare Debian 12`s kernel with `scripts/kernel/setup.sh --install` (as root); any kernel',
+    "Prepare Debian 12's kernel with `scripts/kernel/setup.sh --install` (as root); any kernel",
     'you build yourself works too, e.g. one with a proposal applied.',
   ].join('\n'),
   options: OPTIONS,
@@ -83,7 +83,7 @@ const HELP: HelpSpec = {
     {
       command:
         'klp-verify kernel plan.yaml --kernel ~/linux/vmlinux --headers ~/linux --rules block-disable --compare',
-      what: 'check the simulator`s reading of a proposal against your patched kernel',
+      what: "check the simulator's reading of a proposal against your patched kernel",
     },
   ],
   exitCodes: [
@@ -132,7 +132,7 @@ export const kernelCommand: Command = {
     if (kernel === undefined || headers === undefined)
       throw new UsageError(
         `missing \`${kernel === undefined ? '--kernel VMLINUX' : '--headers DIR'}\``,
-        'scripts/kernel/setup.sh prints both for Debian 12`s Linux 6.1',
+        "scripts/kernel/setup.sh prints both for Debian 12's Linux 6.1",
       );
     const format = parsed.values.get('format') ?? 'text';
     const inputs: KernelPlanInput[] = [];
