@@ -8,6 +8,10 @@
  * remove the helper as the plan's transition mode needs, then each operation as a shell would run it (kmod's insmod/rmmod, `echo` into sysfs) followed by the
  * kernel's `livepatch:` lines it caused, and at the end sysfs and /proc/modules.
  *
+ * After a forced transition the helper's thread still sleeps in the version of its function it
+ * entered, which is no longer the one the next transition checks stacks for (the force switched
+ * it without moving it): the script lets it go and holds it again in the current version.
+ *
  * Timing: a reversal and a `force` complete at the kernel's next periodic retry (about a
  * second later), not within the write; after those steps the script waits until no transition
  * is pending (at most 3 s) so their lines belong to the step that caused them.
@@ -62,9 +66,13 @@ hold_on() {
   while [ "$(cat $H/inside)" != 1 ] && [ $n -lt 100 ]; do usleep 20000; n=$((n+1)); done
 }
 hold_off() { [ -d $H ] && /sbin/rmmod ${HELPER_MODULE} >/dev/null 2>&1; }
+# Let the thread go until every transition is done, then hold it again: it re-enters the
+# function in its current (most recently patched) version.
 complete() {
   [ -d $H ] || return 0
   echo 0 > $H/block
+  n=0
+  while [ "$(cat $H/inside)" != 0 ] && [ $n -lt 100 ]; do usleep 20000; n=$((n+1)); done
   settle 50
   echo 1 > $H/block
   n=0
@@ -106,6 +114,9 @@ step() {
     complete) complete; out=; rc=0 ;;
   esac
   if [ $rc = 0 ] && [ -n "$tp" ] && { [ $2 = force ] || [ "$3" = "$tp" ]; }; then settle 30; fi
+  # A forced transition leaves the thread asleep in a version of the function that is no longer
+  # the current one, where the next transition would not see it: hold it again in the current.
+  if [ $rc = 0 ] && [ $2 = force ]; then complete; fi
   echo "@@step $1 $rc $(echo "$out" | tr '\n' ' ')"
   kmsg
 }
