@@ -110,6 +110,27 @@ describe('the guest script', () => {
     expect(s).toContain('out=$(/sbin/insmod "$3.ko" 2>&1)');
     expect(s.trimEnd().endsWith('poweroff -f')).toBe(true);
   });
+
+  it('holds the thread again after a force, so the next transition sees it', () => {
+    const s = guestScript([{ id: 0, dir: '/m/x', hold: true, ops: [] }]);
+    expect(s).toContain('if [ $rc = 0 ] && [ $2 = force ]; then complete; fi');
+  });
+
+  it('resets before each plan naming the modules a stuck one would collide with', () => {
+    const s = guestScript([
+      {
+        id: 0,
+        dir: '/m/x',
+        hold: false,
+        ops: [
+          { kind: 'insmod', patch: 'a' },
+          { kind: 'rmmod', patch: 'a' },
+          { kind: 'force', patch: 'b' },
+        ],
+      },
+    ]);
+    expect(s).toContain('\nreset a b\n');
+  });
 });
 
 describe('random plans', () => {
