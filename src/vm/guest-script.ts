@@ -78,6 +78,11 @@ complete() {
   n=0
   while [ "$(cat $H/inside)" != 1 ] && [ $n -lt 100 ]; do usleep 20000; n=$((n+1)); done
 }
+stale() {
+  for s in $STALE; do [ "$1" = "$s" ] && return 0; done
+  return 1
+}
+STALE=
 reset() {
   [ -d $H ] && echo 0 > $H/block
   settle 50
@@ -85,9 +90,16 @@ reset() {
     [ -d "$d" ] && echo 0 > "$d/enabled" 2>/dev/null
     settle 50
   done
-  while read -r name rest; do
-    [ "$name" = ${HELPER_MODULE} ] || /sbin/rmmod "$name" >/dev/null 2>&1
-  done < /proc/modules
+  # A patch's module reference is dropped by a work item after its transition
+  # (klp_free_patch_async()), so a module may be busy for a moment: try a few times.
+  for round in 1 2 3 4 5; do
+    left=0
+    while read -r name rest; do
+      [ "$name" = ${HELPER_MODULE} ] || stale "$name" || /sbin/rmmod "$name" >/dev/null 2>&1 || left=1
+    done < /proc/modules
+    [ $left = 0 ] && break
+    usleep 100000
+  done
   # A module that cannot be removed (forced) stays; it matters only to a plan that names it.
   STALE=
   while read -r name rest; do
@@ -97,10 +109,6 @@ reset() {
     done
     STALE="$STALE $name"
   done < /proc/modules
-}
-stale() {
-  for s in $STALE; do [ "$1" = "$s" ] && return 0; done
-  return 1
 }
 # step I KIND PATCH: one operation, its exit status and error text, then its kernel lines.
 step() {
