@@ -92,11 +92,12 @@ reset() {
   done
   # A patch's module reference is dropped by a work item after its transition
   # (klp_free_patch_async()), so a module may be busy for a moment: try a few times.
+  # (Read /proc/modules before removing: it changes under a reader, which then skips entries.)
   for round in 1 2 3 4 5; do
     left=0
-    while read -r name rest; do
+    for name in $(cut -d' ' -f1 /proc/modules); do
       [ "$name" = ${HELPER_MODULE} ] || stale "$name" || /sbin/rmmod "$name" >/dev/null 2>&1 || left=1
-    done < /proc/modules
+    done
     [ $left = 0 ] && break
     usleep 100000
   done

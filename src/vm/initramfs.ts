@@ -42,6 +42,7 @@ const APPLETS = [
   'basename',
   'echo',
   'ls',
+  'cut',
 ];
 
 /** The shared libraries a dynamically linked program loads, as `ldd` lists them. */

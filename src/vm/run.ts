@@ -8,7 +8,7 @@
  * Returns typed data only; the CLI renders it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';
@@ -176,6 +176,9 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
     rmSync(initrd, { force: true });
     const out = parseGuestOutput(r.output);
     const byId = new Map(now.map((g) => [g.id, g]));
+    // The last boot's console, for whoever needs to see what the guest did.
+    writeFileSync(join(runDir, 'last-console.txt'), r.output);
+    if (out.dirty !== null) progress(`boot ${boots}: module ${out.dirty} could not be removed`);
     release = out.release ?? release;
     let progressed = 0;
     for (const g of out.plans) {
