@@ -70,6 +70,11 @@ export interface RunContext {
    * document. A command that got an error diagnostic returns {@link badInput}.
    */
   readonly report: (diagnostics: readonly Diagnostic[], file: string) => void;
+  /**
+   * Reports a problem with no place in a file (a missing host program, a module that does not
+   * build): `error[CODE]: message` on stderr, or a diagnostic with null location in JSON.
+   */
+  readonly problem: (code: string, message: string, help?: string) => void;
   /** Standard input's bytes, for a file argument `-`; a usage error when read twice. */
   readonly stdin: () => Promise<Uint8Array>;
 }

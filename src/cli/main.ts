@@ -112,6 +112,8 @@ class Printer {
   readonly #format: string;
   readonly #quiet: boolean;
   readonly #diagnostics: Diagnostic[] = [];
+  /** Diagnostics without a location, already in their JSON form. */
+  readonly #problems: JsonDocument[] = [];
 
   constructor(io: Io, format: string, quiet: boolean) {
     this.#io = io;
@@ -140,6 +142,27 @@ class Printer {
       warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : '',
     ].filter((p) => p !== '');
     this.#io.err(`${file}: ${parts.join(', ')}`);
+  }
+
+  problem(code: string, message: string, help: string | undefined): void {
+    if (this.json) {
+      this.#problems.push({
+        code,
+        severity: 'error',
+        message,
+        file: null,
+        line: null,
+        column: null,
+        ...(help === undefined ? {} : { help }),
+      });
+      return;
+    }
+    this.#io.err(
+      [
+        `klp-verify: ${paint(this.#io, 'red', `error[${code}]`)}: ${message}`,
+        ...(help === undefined ? [] : [`  = help: ${help}`]),
+      ].join('\n'),
+    );
   }
 
   #paintDiagnostic(text: string): string {
@@ -175,7 +198,11 @@ class Printer {
 
   /** The one JSON document: schemaVersion first, the command's fields, then diagnostics. */
   document(doc: JsonDocument, extra: readonly JsonDocument[] = []): void {
-    const diagnostics = [...sortDiagnostics(this.#diagnostics).map(diagnosticJson), ...extra];
+    const diagnostics = [
+      ...sortDiagnostics(this.#diagnostics).map(diagnosticJson),
+      ...this.#problems,
+      ...extra,
+    ];
     this.#io.out(
       stringify({
         schemaVersion: SCHEMA_VERSION,
@@ -223,6 +250,7 @@ async function runCommand(
     timeoutMs,
     deadline: timeoutMs === null ? null : Date.now() + timeoutMs,
     report: (diags, file) => printer.report(diags, file),
+    problem: (code, message, help) => printer.problem(code, message, help),
     stdin: async () => {
       if (stdinRead) {
         throw new UsageError('standard input (`-`) can be read only once per run');

@@ -6,6 +6,7 @@ import { auditGroup } from './audit.ts';
 import { catalogGroup } from './catalog.ts';
 import { conflictsCommand } from './conflicts.ts';
 import { diffRulesCommand } from './diff-rules.ts';
+import { kernelCommand } from './kernel.ts';
 import { checkCommand, simulateCommand } from './plan-commands.ts';
 import { proveCommand } from './prove.ts';
 import { rulesGroup } from './rules.ts';
@@ -23,4 +24,5 @@ export const REGISTRY: readonly Entry[] = [
   diffRulesCommand,
   catalogGroup,
   auditGroup,
+  kernelCommand,
 ];
