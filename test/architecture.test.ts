@@ -100,6 +100,7 @@ const RANK: Readonly<Record<string, number>> = {
   analysis: 3,
   prove: 4,
   query: 5,
+  vm: 5,
   report: 6,
   cli: 7,
 };

@@ -190,7 +190,7 @@ describe('host checks (KV07xx)', () => {
   });
 
   it('KV0704: a patch name that cannot be a module name, underlined in the catalog', () => {
-    const text = 'patches:\n  - name: klp-fix\n    replace: true\nsteps: []\n';
+    const text = 'patches:\n  - name: klp-fix\n    replace: true\nsteps:\n  - insmod: klp-fix\n';
     const plan = parsePlan(new Source('plan.yaml', text)).value;
     if (plan === null) throw new Error('plan does not parse');
     const [d] = checkModuleNames(plan.catalog);
