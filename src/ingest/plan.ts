@@ -17,7 +17,7 @@ import {
   readPatchList,
   type SourcedCatalog,
 } from './catalog.ts';
-import { readTextFile, readUtf8 } from './fs.ts';
+import { isInside, readerLimits, readTextFile, readUtf8 } from './fs.ts';
 import {
   type Field,
   quoted,
@@ -27,7 +27,7 @@ import {
   readList,
   readString,
 } from './read.ts';
-import { type Loaded, loaded, Reporter, unreadable } from './reporter.ts';
+import { type Loaded, loaded, Reporter, reportReadFailure, unreadable } from './reporter.ts';
 import { describe, parseYaml, type Value } from './yaml-tree.ts';
 
 /** One operation of a plan with the result the user expects. */
@@ -73,12 +73,21 @@ export function parsePlan(
   const r = new Reporter(source);
   const reporters = [r];
   const plan = readPlan(r, (written, at) => {
-    const path = isAbsolute(written) ? written : join(dirname(source.file), written);
+    const folder = dirname(source.file);
+    const path = isAbsolute(written) ? written : join(folder, written);
+    if (!readerLimits().allowOutside && !isInside(folder, path)) {
+      reportOutside(r, at, 'catalog', written);
+      return null;
+    }
     const text = readTextFile(path, readFile);
     if (typeof text !== 'string') {
-      r.error('KV0109', at, `cannot read catalog \`${written}\`: ${text.reason}`, {
-        help: path === written ? undefined : `looked for \`${path}\` (relative to the plan file)`,
-      });
+      reportReadFailure(
+        r,
+        at,
+        `catalog \`${written}\``,
+        text,
+        path === written ? undefined : `looked for \`${path}\` (relative to the plan file)`,
+      );
       return null;
     }
     const cr = new Reporter(new Source(path, text));
@@ -100,7 +109,7 @@ export function parsePlan(
 export function loadPlanFile(path: string): Loaded<Plan> {
   const text = readTextFile(path);
   if (typeof text === 'string') return parsePlan(new Source(path, text));
-  return unreadable<Plan>(path, text.reason);
+  return unreadable<Plan>(path, text);
 }
 
 /**
@@ -113,7 +122,7 @@ type CatalogFileReader = (
 ) => { readonly source: Source; readonly read: CatalogRead } | null;
 
 function readPlan(r: Reporter, readCatalogFile: CatalogFileReader): Plan | null {
-  const top = parseYaml(r, EMPTY_HELP);
+  const top = parseYaml(r, EMPTY_HELP, { what: 'a plan', keys: PLAN_KEYS });
   if (top === null) return null;
   const f = readFields(r, top, 'the plan', PLAN_KEYS);
   if (f === null) return null;
@@ -312,4 +321,14 @@ function opStringHint(v: Value): string | undefined {
 function readRules(r: Reporter, v: Value): Plan['rules'] | null {
   const value = readString(r, v, '`rules`');
   return value === null ? null : { value, span: v.span };
+}
+
+/**
+ * A file named by a plan outside the plan's folder: refused unless `--allow-outside`, so that
+ * a plan from elsewhere cannot make the tool read (and quote) `/etc/passwd` or a secret.
+ */
+export function reportOutside(r: Reporter, at: Span, what: string, written: string): void {
+  r.error('KV0128', at, `${what} \`${written}\` is outside the plan's folder`, {
+    help: 'plans name files next to them or below; pass `--allow-outside` to read it anyway',
+  });
 }

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveRules } from '../../analysis/rulesets.ts';
+import { MAX_MODULE_NAME } from '../../ingest/catalog.ts';
 import { loadCatalogFile, type SourcedCatalog } from '../../ingest/index.ts';
 import type { CheckedRuleSet } from '../../lang/checker.ts';
 import type { Catalog } from '../../model/catalog.ts';
@@ -12,6 +13,7 @@ import { stringify } from '../../report/json.ts';
 import {
   type Diagnostic,
   diagnosticJson,
+  escapeControl,
   renderDiagnostic,
   sortDiagnostics,
 } from '../../source/diagnostic.ts';
@@ -47,7 +49,13 @@ export const RULES_OPTION: OptionSpec = {
     "rule set by name (`klp-verify rules list`) or rule file path; overrides the plan's `rules:`",
 };
 
-/** Diagnostics go to stderr: rendered with code frames, or as one JSON object per file. */
+/** The most diagnostics printed for one file; the rest are counted. */
+export const MAX_DIAGNOSTICS = 50;
+
+/**
+ * Diagnostics go to stderr: rendered with code frames, or as one JSON object per file; at most
+ * `MAX_DIAGNOSTICS` of them (errors first), with a count of the rest.
+ */
 export function printDiagnostics(
   io: Io,
   diags: readonly Diagnostic[],
@@ -56,18 +64,36 @@ export function printDiagnostics(
 ): void {
   if (diags.length === 0) return;
   const sorted = sortDiagnostics(diags);
-  if (format === 'json') {
-    io.err(stringify({ file, diagnostics: sorted.map(diagnosticJson) }));
-    return;
-  }
-  io.err(sorted.map(renderDiagnostic).join('\n\n'));
   const errors = sorted.filter((d) => d.severity === 'error').length;
   const warnings = sorted.length - errors;
+  // Errors first when some must be left out: a cut must not hide why the input was refused.
+  const shown =
+    sorted.length <= MAX_DIAGNOSTICS
+      ? sorted
+      : sortDiagnostics(
+          [
+            ...sorted.filter((d) => d.severity === 'error'),
+            ...sorted.filter((d) => d.severity !== 'error'),
+          ].slice(0, MAX_DIAGNOSTICS),
+        );
+  const omitted = sorted.length - shown.length;
+  if (format === 'json') {
+    io.err(
+      stringify({
+        file: escapeControl(file),
+        diagnostics: shown.map(diagnosticJson),
+        ...(omitted > 0 ? { omitted } : {}),
+      }),
+    );
+    return;
+  }
+  io.err(shown.map(renderDiagnostic).join('\n\n'));
   const parts = [
     errors > 0 ? `${errors} error${errors === 1 ? '' : 's'}` : '',
     warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : '',
   ].filter((p) => p !== '');
-  io.err(`${file}: ${parts.join(', ')}`);
+  const rest = omitted > 0 ? ` (the first ${shown.length} shown, ${omitted} more not shown)` : '';
+  io.err(`${escapeControl(file)}: ${parts.join(', ')}${rest}`);
 }
 
 // ---------- what the commands over a catalog share (prove, conflicts, synth, upgrade, diff-rules)
@@ -118,25 +144,58 @@ export function timeoutOption(defaultMs: number, description: string): OptionSpe
   };
 }
 
-/** `--timeout` in milliseconds; a usage error unless it is a positive number of seconds. */
+/** Longest `--timeout`: 2^31-1 ms, the longest delay Node's timers keep (about 24.8 days). */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * `--timeout` in whole milliseconds; a usage error unless it is a decimal number of seconds
+ * from 0.001 to 2147483.647 (`Infinity`, `1e10`, `0.0001` and `-1` are refused).
+ *
+ * @example
+ * timeoutMs(parseArgs(['-t', '2.5'], [timeoutOption(10_000, '')]), 10_000) // 2500
+ */
 export function timeoutMs(parsed: Parsed, defaultMs: number): number {
   const text = parsed.values.get('timeout');
-  const seconds = text === undefined ? defaultMs / 1000 : Number(text);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
+  if (text === undefined) return defaultMs;
+  const seconds = /^[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : Number.NaN;
+  const ms = Math.round(seconds * 1000);
+  if (!(ms >= 1 && ms <= MAX_TIMEOUT_MS)) {
     throw new UsageError(
       `\`${text}\` is not a valid value for \`--timeout\``,
-      'give a positive number of seconds',
+      `give a number of seconds from 0.001 to ${MAX_TIMEOUT_MS / 1000}, e.g. \`--timeout 30\``,
     );
   }
-  return Math.round(seconds * 1000);
+  return ms;
 }
 
-/** `--initial a,b` and the like: the names, bottom to top. */
-export function patchList(text: string | undefined): string[] {
-  return (text ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+/**
+ * `--initial a,b` and the like: the names, bottom to top. An empty entry (`a,,b`), a patch
+ * named twice or a name longer than a module name can be is a usage error.
+ */
+export function patchList(text: string | undefined, option = '--initial'): string[] {
+  if (text === undefined) return [];
+  const names = text.split(',').map((s) => s.trim());
+  if (names.length === 1 && names[0] === '') return [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (name === '') {
+      throw new UsageError(`empty patch name in \`${option}\``, 'separate names with one comma');
+    }
+    if (name.length > MAX_MODULE_NAME) {
+      throw new UsageError(
+        `\`${option}\`: a patch name is ${name.length} characters long`,
+        `module names have at most ${MAX_MODULE_NAME} characters`,
+      );
+    }
+    if (seen.has(name)) {
+      throw new UsageError(
+        `\`${option}\` names patch \`${name}\` twice`,
+        'a module can be loaded only once',
+      );
+    }
+    seen.add(name);
+  }
+  return names;
 }
 
 /** A usage error, with a suggestion, unless the catalog has a patch of that name. */

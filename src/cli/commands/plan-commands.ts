@@ -7,7 +7,9 @@ import { basename, join } from 'node:path';
 import { resolveRules } from '../../analysis/rulesets.ts';
 import { type PlanRun, runPlan } from '../../analysis/run-plan.ts';
 import { certificateFiles, provePlan, type StepProofResult } from '../../analysis/step-proof.ts';
-import { loadPlanFile } from '../../ingest/index.ts';
+import { loadPlanFile, type Plan } from '../../ingest/index.ts';
+import { Reporter } from '../../ingest/reporter.ts';
+import type { StepOutcome } from '../../kernel/simulator.ts';
 import { stringify } from '../../report/json.ts';
 import { planCheckText, planJson, planTranscript } from '../../report/plan.ts';
 import { type Diagnostic, hasErrors } from '../../source/diagnostic.ts';
@@ -19,6 +21,7 @@ import {
   FORMAT_OPTION,
   printDiagnostics,
   RULES_OPTION,
+  timeoutMs,
   writeFiles,
 } from './common.ts';
 
@@ -80,15 +83,12 @@ function planCommand(kind: 'simulate' | 'check', help: HelpSpec): Command {
       const format = parsed.values.get('format') ?? 'text';
       let status: number = EXIT.ok;
       const texts: string[] = [];
-      const timeout = Number(parsed.values.get('timeout') ?? '10');
-      if (!(timeout > 0)) {
-        throw new UsageError('`--timeout` must be a positive number of seconds');
-      }
+      const timeout = timeoutMs(parsed, 10_000);
       const settings: Settings = {
         rules: parsed.values.get('rules'),
         transitions: parsed.values.get('transitions'),
         format,
-        timeoutMs: timeout * 1000,
+        timeoutMs: timeout,
         certificate: parsed.values.get('certificate') ?? null,
       };
       for (const file of parsed.positionals) {
@@ -147,8 +147,13 @@ async function runOne(
     steps: plan.steps,
   };
   const meta = { file, rules: resolved.rules.name, transitions };
+  // The initial stack first: a plan that cannot start is bad input, reported where it is written.
+  const run = runPlan(input, resolved.rules);
+  if (run.kind === 'setup-failed') {
+    printDiagnostics(io, [setupDiagnostic(plan, run.failed)], format, file);
+    return { status: EXIT.badInput, text: null };
+  }
   if (kind === 'simulate') {
-    const run = runPlan(input, resolved.rules);
     const status = planStatus(run, []);
     if (format === 'json') return { status, text: stringify(planJson(meta, run, null)) };
     return { status, text: planTranscript(meta, run) };
@@ -156,17 +161,42 @@ async function runOne(
   io.progress(`${file}: proving ${plan.steps.length} steps with the solver`);
   // provePlan runs the plan on the simulator and proves each step's verdict; it throws
   // (internal error, exit 4) if the solver and the evaluator ever disagree.
-  const { run, steps: proofs } = await provePlan(resolved.ruleSet, input, {
+  const proved = await provePlan(resolved.ruleSet, input, {
     timeoutMs: settings.timeoutMs,
   });
+  const proofs = proved.steps;
   io.progress('');
   if (settings.certificate !== null) writeCertificate(settings.certificate, file, proofs);
-  const status = planStatus(run, proofs);
+  const status = planStatus(proved.run, proofs);
   if (format === 'json') {
-    const json = { ...planJson(meta, run, proofs), certificate: settings.certificate };
+    const json = { ...planJson(meta, proved.run, proofs), certificate: settings.certificate };
     return { status, text: stringify(json) };
   }
-  return { status, text: planCheckText(meta, run, proofs, io.columns) };
+  return { status, text: planCheckText(meta, proved.run, proofs, io.columns) };
+}
+
+/** KV0133 at the `initial` entry whose load failed, with the kernel's answer. */
+function setupDiagnostic(
+  plan: Plan,
+  failed: { readonly name: string; readonly index: number; readonly outcome: StepOutcome },
+): Diagnostic {
+  const r = new Reporter(plan.source);
+  const at = plan.initial[failed.index]?.span ?? { start: 0, end: 0 };
+  const reasons =
+    failed.outcome.verdict !== null && !failed.outcome.verdict.ok
+      ? failed.outcome.verdict.violations.map((v) => v.message)
+      : [];
+  r.error(
+    'KV0133',
+    at,
+    `initial patch \`${failed.name}\` cannot be loaded: ${failed.outcome.result}${reasons.length > 0 ? ` (${reasons[0]})` : ''}`,
+    {
+      help: 'the `initial` stack is loaded bottom to top and every load must succeed; reorder or remove patches',
+    },
+  );
+  const [d] = r.diagnostics;
+  if (d === undefined) throw new Error('internal: no diagnostic reported');
+  return d;
 }
 
 /** Findings first, then unknown proofs; a plan whose initial stack fails is bad input. */

@@ -136,6 +136,12 @@ export const proveCommand: Command = {
       );
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\``);
+    if (query === 'loadable' && parsed.values.has('invariants')) {
+      throw new UsageError(
+        '`--invariants` has no meaning for `prove loadable`',
+        'it names the rule set of `prove invariant NAME`; leave it out',
+      );
+    }
     const format = parsed.values.get('format') ?? 'text';
     const ms = timeoutMs(parsed, DEFAULT_TIMEOUT_MS);
     const cat = loadCatalogOption(parsed, io, format, HELP.usage);

@@ -53,7 +53,7 @@ const CHECK_HELP: HelpSpec = {
   exitCodes: [
     { code: EXIT.ok, meaning: 'no errors (warnings may be printed)' },
     { code: EXIT.findings, meaning: 'some file has errors' },
-    { code: EXIT.badInput, meaning: 'bad arguments' },
+    { code: EXIT.badInput, meaning: 'bad arguments, or a file that cannot be read' },
   ],
 };
 
@@ -124,7 +124,10 @@ function check(args: readonly string[], io: Io): number {
   for (const file of parsed.positionals) {
     // A bare name would be looked up among the shipped rule sets; check means this file.
     const r = loadRuleSet(file.includes('/') || file.endsWith('.klp') ? file : `./${file}`);
-    if (hasErrors(r.diagnostics)) status = EXIT.findings;
+    // A file that cannot be read at all is bad input, not a rule file with errors.
+    const unreadable = r.diagnostics.some((d) => d.code === 'KV2002');
+    if (unreadable) status = Math.max(status, EXIT.badInput);
+    else if (hasErrors(r.diagnostics)) status = Math.max(status, EXIT.findings);
     if (format === 'json') {
       results.push({ file, ok: r.kind === 'ok', ruleSet: r.kind === 'ok' ? r.value.name : null });
       printDiagnostics(io, r.diagnostics, format, file);

@@ -123,8 +123,8 @@ export const upgradeCommand: Command = {
       catalog: cat,
       ruleSet,
       transitions: parsed.values.get('transitions') === 'manual' ? 'manual' : 'auto',
-      from: patchList(parsed.values.get('from')),
-      to: patchList(parsed.values.get('to')),
+      from: patchList(parsed.values.get('from'), '--from'),
+      to: patchList(parsed.values.get('to'), '--to'),
       timeoutMs: ms,
       progress: io.progress,
     });
