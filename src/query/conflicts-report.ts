@@ -134,7 +134,7 @@ function matrixText(r: ConflictReport, width: number): string[] {
   lines.push(
     `load matrix: insmod of the column's patch where the row's patch is installed (${plural(rejected.length, 'pair')} refused)`,
   );
-  if (n <= GRID_MAX) {
+  if (n > 0 && n <= GRID_MAX) {
     const num = (i: number) => String(i + 1);
     const numWidth = num(n - 1).length;
     const nameWidth = Math.max(...m.patches.map((p) => p.length));
