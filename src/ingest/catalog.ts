@@ -324,7 +324,8 @@ function readFunctionName(r: Reporter, v: Value): string | null {
     );
     return null;
   }
-  if (/^\S+$/.test(name)) return name;
+  // Printable ASCII only: a symbol name has no spaces and no control characters.
+  if (/^[\x21-\x7e]+$/.test(name)) return name;
   r.error('KV0110', v.span, `invalid function name \`${literal(r, v.span)}\``, {
     help: 'a function name is a symbol name such as `cmdline_proc_show`',
   });

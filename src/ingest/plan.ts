@@ -26,6 +26,7 @@ import {
   readFields,
   readList,
   readString,
+  shortened,
 } from './read.ts';
 import { type Loaded, loaded, Reporter, reportReadFailure, unreadable } from './reporter.ts';
 import { describe, parseYaml, type Value } from './yaml-tree.ts';
@@ -211,7 +212,7 @@ function readInitial(
     }
     const first = out.find((x) => x.name === name);
     if (first !== undefined) {
-      r.error('KV0125', item.span, `patch \`${name}\` is listed twice in \`initial\``, {
+      r.error('KV0125', item.span, `patch \`${shortened(name)}\` is listed twice in \`initial\``, {
         related: [r.related(first.span, 'first listed here')],
         help: 'a module can be loaded only once',
       });
@@ -299,7 +300,7 @@ function readPatchRef(
 ): string | null {
   const name = readString(r, v, label);
   if (name === null || known === null || known.has(name)) return name;
-  r.error('KV0122', v.span, `unknown patch \`${name}\`: not in the catalog`, {
+  r.error('KV0122', v.span, `unknown patch \`${shortened(name)}\`: not in the catalog`, {
     help:
       didYouMean(name, known) ??
       (known.size === 0
@@ -328,7 +329,7 @@ function readRules(r: Reporter, v: Value): Plan['rules'] | null {
  * a plan from elsewhere cannot make the tool read (and quote) `/etc/passwd` or a secret.
  */
 export function reportOutside(r: Reporter, at: Span, what: string, written: string): void {
-  r.error('KV0128', at, `${what} \`${written}\` is outside the plan's folder`, {
+  r.error('KV0128', at, `${what} \`${shortened(written)}\` is outside the plan's folder`, {
     help: 'plans name files next to them or below; pass `--allow-outside` to read it anyway',
   });
 }

@@ -56,7 +56,9 @@ export interface Parsed<T> {
 export function parseRuleSet(source: Source): Parsed<RuleSetAst> {
   const lexed = lex(source);
   const first = lexed.tokens[0];
-  if (first !== undefined && !startsRuleFile(first)) {
+  // Nothing but bad characters (a binary file) is not a rule file either.
+  const onlyJunk = first?.kind === 'eof' && lexed.diagnostics.length > 0;
+  if (first !== undefined && (!startsRuleFile(first) || onlyJunk)) {
     // Not a rule file at all (`/etc/passwd`): one diagnostic that shows none of its text.
     const empty: RuleSetAst = {
       kind: 'ruleset',

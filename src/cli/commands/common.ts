@@ -202,7 +202,7 @@ export function patchList(text: string | undefined, option = '--initial'): strin
 export function requirePatch(cat: Catalog, name: string, what: string): void {
   if (cat.byName.has(name)) return;
   throw new UsageError(
-    `${what}: patch \`${name}\` is not in the catalog`,
+    `${what}: patch \`${name.length > 40 ? `${name.slice(0, 39)}…` : name}\` is not in the catalog`,
     didYouMean(
       name,
       cat.patches.map((p) => p.name),
