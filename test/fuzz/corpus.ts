@@ -171,6 +171,68 @@ const FINDINGS: Case[] = [
       code: 'usage',
     }),
   ),
+  ...(
+    [
+      ['a file', 'out/file', 'is a file'],
+      ['below a file', 'out/file/sub', 'below the file'],
+      ['not empty', 'out', 'not empty'],
+    ] as const
+  ).flatMap(([what, dir]): Case[] =>
+    ['check', 'prove', 'upgrade', 'diff-rules'].map(
+      (command): Case => ({
+        name: `${command} --certificate: ${what}`,
+        kind: 'finding',
+        finding: 4,
+        files: { 'out/file': '', 'plan.yaml': PLAN, 'catalog.yaml': CATALOG },
+        argv: [
+          ...({
+            check: ['check', '@plan.yaml'],
+            prove: ['prove', 'loadable', 'klp_a', '-c', '@catalog.yaml'],
+            upgrade: ['upgrade', '-c', '@catalog.yaml', '--from', 'klp_a', '--to', 'klp_b'],
+            'diff-rules': ['diff-rules', 'upstream', 'replace', '-c', '@catalog.yaml'],
+          }[command] ?? []),
+          '--certificate',
+          `@${dir}`,
+        ],
+        exit: 2,
+        code: 'usage',
+      }),
+    ),
+  ),
+  ...['/proc/self/x', '/sys/x', '/dev/x'].map(
+    (dir): Case => ({
+      name: `check --certificate ${dir}`,
+      kind: 'finding',
+      finding: 4,
+      files: { 'plan.yaml': PLAN, 'catalog.yaml': CATALOG },
+      argv: ['check', '@plan.yaml', '--certificate', dir],
+      exit: 2,
+      code: 'usage',
+    }),
+  ),
+  {
+    name: 'check --certificate: two plans with the same name',
+    kind: 'finding',
+    finding: 4,
+    files: {
+      'plan.yaml': PLAN,
+      'catalog.yaml': CATALOG,
+      'b/plan.yaml': PLAN,
+      'b/catalog.yaml': CATALOG,
+    },
+    argv: ['check', '@plan.yaml', '@b/plan.yaml', '--certificate', '@out'],
+    exit: 2,
+    code: 'usage',
+  },
+  {
+    name: 'check --replace-certificate replaces a non-empty folder',
+    kind: 'finding',
+    finding: 4,
+    files: { 'out/stale.smt2': 'stale', 'plan.yaml': PLAN, 'catalog.yaml': CATALOG },
+    argv: ['check', '@plan.yaml', '--certificate', '@out', '--replace-certificate'],
+    exit: 0,
+    code: null,
+  },
   {
     name: 'a FIFO as a catalog',
     kind: 'finding',

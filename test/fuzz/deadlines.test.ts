@@ -30,7 +30,7 @@ describe('deadlines on 5,000 patches', () => {
     const t0 = Date.now();
     const m = loadMatrix(big, upstream().kernel, t0 + 200);
     // The n first loads (`alone`) are always made: O(n), well under a second without load.
-    expect(Date.now() - t0).toBeLessThan(200 + 2000);
+    expect(Date.now() - t0).toBeLessThan(200 + 3000);
     expect(m.complete).toBe(false);
     expect(m.cells.length).toBeLessThan(big.patches.length);
     expect(m.alone).toHaveLength(big.patches.length);

@@ -2,8 +2,19 @@
  * What every command shares: the command type, common options, diagnostics output.
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { resolveRules } from '../../analysis/rulesets.ts';
 import { MAX_MODULE_NAME } from '../../ingest/catalog.ts';
 import { loadCatalogFile, type SourcedCatalog } from '../../ingest/index.ts';
@@ -233,14 +244,119 @@ export function loadRulesOption(name: string, io: Io, format: string): CheckedRu
   return rules.kind === 'ok' ? rules.ruleSet : null;
 }
 
+/** `--replace-certificate`: an existing, non-empty `--certificate DIR` may be replaced. */
+export const REPLACE_CERTIFICATE_OPTION: OptionSpec = {
+  name: 'replace-certificate',
+  kind: 'flag',
+  description: 'replace the certificate folder if it exists and is not empty (refused otherwise)',
+};
+
+/** Where nothing may be written: pseudo file systems (writes there never end or do harm). */
+const PSEUDO = ['/proc', '/sys', '/dev'];
+
 /**
- * Writes certificate files (SMT-LIB queries and the like) into `dir`, creating it: what every
- * `--certificate DIR` does.
+ * `--certificate DIR` checked before any work: it must be a folder that can be created and
+ * written, empty or absent (or `--replace-certificate`). A usage error otherwise, so a long
+ * proof never ends in a stack trace at the last step.
+ *
+ * @example
+ * const dir = certificateDir(parsed); // null without --certificate
+ */
+export function certificateDir(parsed: Parsed): string | null {
+  const dir = parsed.values.get('certificate');
+  if (dir === undefined) {
+    if (parsed.flags.has('replace-certificate')) {
+      throw new UsageError('`--replace-certificate` needs `--certificate DIR`');
+    }
+    return null;
+  }
+  const where = `certificate folder \`${dir}\``;
+  if (dir === '') throw new UsageError('`--certificate` needs a folder name');
+  const abs = resolve(dir);
+  if (PSEUDO.some((p) => abs === p || abs.startsWith(`${p}/`))) {
+    throw new UsageError(`${where} is in \`${abs.split('/')[1]}\``, 'write it to a real folder');
+  }
+  let existing = abs;
+  for (;;) {
+    const st = statOrNull(existing);
+    if (st !== null) {
+      if (!st.isDirectory()) {
+        throw new UsageError(
+          existing === abs ? `${where} is a file` : `${where} is below the file \`${existing}\``,
+          'give the path of a folder, new or empty',
+        );
+      }
+      break;
+    }
+    const up = dirname(existing);
+    if (up === existing) break;
+    existing = up;
+  }
+  if (existing === abs && readdirSync(abs).length > 0 && !parsed.flags.has('replace-certificate')) {
+    throw new UsageError(
+      `${where} is not empty`,
+      'give a new or empty folder, or pass `--replace-certificate` to replace it',
+    );
+  }
+  // A real write: catches read-only file systems and permissions that access() misses.
+  try {
+    rmdirSync(mkdtempSync(join(existing, '.klp-verify-probe-')));
+  } catch (e) {
+    throw new UsageError(`${where} cannot be written: ${errnoText(e)}`);
+  }
+  return dir;
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function errnoText(e: unknown): string {
+  const code = e instanceof Error && 'code' in e ? String(e.code) : '';
+  const words: Record<string, string> = {
+    EROFS: 'read-only file system',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOSPC: 'no space left on the device',
+    ENOTDIR: 'a parent is not a folder',
+    EEXIST: 'a file is in the way',
+  };
+  return words[code] ?? (code === '' ? String(e) : code);
+}
+
+/**
+ * Writes certificate files (SMT-LIB queries and the like) as the folder `dir`, atomically: into
+ * a temporary folder next to it, renamed to `dir` when every file is complete (an existing
+ * `dir`, checked by `certificateDir`, is replaced whole). An interrupted run leaves no partial
+ * folder under `dir`'s name and never mixes in files of an earlier run. A failure is a usage
+ * error (exit 2), never a stack trace.
  */
 export function writeFiles(
   dir: string,
   files: readonly { readonly name: string; readonly text: string }[],
 ): void {
-  mkdirSync(dir, { recursive: true });
-  for (const f of files) writeFileSync(join(dir, f.name), f.text);
+  const abs = resolve(dir);
+  let tmp: string | null = null;
+  try {
+    mkdirSync(dirname(abs), { recursive: true });
+    tmp = mkdtempSync(join(dirname(abs), `.${basename(abs)}.tmp-`));
+    // mkdtemp makes the folder private (0700); a certificate is meant to be shared.
+    chmodSync(tmp, 0o755);
+    for (const f of files) writeFileSync(join(tmp, f.name), f.text);
+    const old = statOrNull(abs) === null ? null : `${tmp}.old`;
+    if (old !== null) renameSync(abs, old);
+    renameSync(tmp, abs);
+    tmp = null;
+    if (old !== null) rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    if (tmp !== null) rmSync(tmp, { recursive: true, force: true });
+    if (e instanceof Error && 'code' in e) {
+      throw new UsageError(`cannot write certificate folder \`${dir}\`: ${errnoText(e)}`);
+    }
+    throw e;
+  }
 }

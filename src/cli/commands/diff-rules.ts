@@ -13,10 +13,12 @@ import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
   type Command,
+  certificateDir,
   FORMAT_OPTION,
   loadCatalogOption,
   loadRulesOption,
   patchList,
+  REPLACE_CERTIFICATE_OPTION,
   requirePatch,
   timeoutMs,
   timeoutOption,
@@ -51,6 +53,7 @@ const OPTIONS: readonly OptionSpec[] = [
     description:
       'write the SMT-LIB queries of each proof there (DIR/left-only/, DIR/right-only/), each expected unsat',
   },
+  REPLACE_CERTIFICATE_OPTION,
   FORMAT_OPTION,
 ];
 
@@ -96,6 +99,7 @@ export const diffRulesCommand: Command = {
       throw new UsageError('missing rule sets R1 R2', `usage: ${HELP.usage}`);
     if (extra !== undefined) throw new UsageError(`unexpected argument \`${extra}\``);
     const format = parsed.values.get('format') ?? 'text';
+    const dir = certificateDir(parsed);
     const ms = timeoutMs(parsed, DEFAULT_TIMEOUT_MS);
     const cat = loadCatalogOption(parsed, io, format, HELP.usage);
     if (cat === null) return EXIT.badInput;
@@ -119,8 +123,7 @@ export const diffRulesCommand: Command = {
       io.err(`klp-verify: ${result.summary}`);
       return EXIT.badInput;
     }
-    const dir = parsed.values.get('certificate');
-    if (dir !== undefined) writeCertificates(dir, result);
+    if (dir !== null) writeCertificates(dir, result);
     io.out(
       format === 'json' ? stringify(diffRulesJson(result)) : diffRulesText(result, io.columns),
     );

@@ -13,13 +13,15 @@ import type { StepOutcome } from '../../kernel/simulator.ts';
 import { stringify } from '../../report/json.ts';
 import { planCheckText, planJson, planTranscript } from '../../report/plan.ts';
 import { type Diagnostic, hasErrors } from '../../source/diagnostic.ts';
-import { type HelpSpec, type OptionSpec, parseArgs, renderHelp } from '../args.ts';
+import { type HelpSpec, type OptionSpec, type Parsed, parseArgs, renderHelp } from '../args.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import type { Io } from '../io.ts';
 import {
   type Command,
+  certificateDir,
   FORMAT_OPTION,
   printDiagnostics,
+  REPLACE_CERTIFICATE_OPTION,
   RULES_OPTION,
   timeoutMs,
   writeFiles,
@@ -53,6 +55,7 @@ const CHECK_OPTIONS: readonly OptionSpec[] = [
     description:
       'write every solver query as a standalone SMT-LIB 2 file, its expected answer in a comment, to DIR/<plan>/',
   },
+  REPLACE_CERTIFICATE_OPTION,
 ];
 
 const EXIT_CODES = [
@@ -89,7 +92,7 @@ function planCommand(kind: 'simulate' | 'check', help: HelpSpec): Command {
         transitions: parsed.values.get('transitions'),
         format,
         timeoutMs: timeout,
-        certificate: parsed.values.get('certificate') ?? null,
+        certificate: kind === 'check' ? certificateFolders(parsed) : null,
       };
       for (const file of parsed.positionals) {
         const one = await runOne(kind, file, settings, io);
@@ -206,9 +209,33 @@ function planStatus(run: PlanRun, proofs: readonly StepProofResult[]): number {
   return proofs.some((p) => p.kind === 'unknown') ? EXIT.unknown : EXIT.ok;
 }
 
+/** The folder of a plan's certificate under `--certificate DIR`. */
+function planFolder(dir: string, planFile: string): string {
+  return join(dir, basename(planFile).replace(/\.(ya?ml|json)$/, ''));
+}
+
+/** `--certificate DIR`, checked before any work; two plans may not share a folder. */
+function certificateFolders(parsed: Parsed): string | null {
+  const dir = certificateDir(parsed);
+  if (dir === null) return null;
+  const seen = new Map<string, string>();
+  for (const file of parsed.positionals) {
+    const sub = planFolder(dir, file);
+    const other = seen.get(sub);
+    if (other !== undefined) {
+      throw new UsageError(
+        `plans \`${other}\` and \`${file}\` would write the same certificate folder \`${sub}\``,
+        'check them in two runs, with two certificate folders',
+      );
+    }
+    seen.set(sub, file);
+  }
+  return dir;
+}
+
 /** `--certificate DIR`: every query of every step, as DIR/<plan name>/step-N-<query>.smt2. */
 function writeCertificate(dir: string, planFile: string, proofs: readonly StepProofResult[]): void {
-  const sub = join(dir, basename(planFile).replace(/\.(ya?ml|json)$/, ''));
+  const sub = planFolder(dir, planFile);
   writeFiles(
     sub,
     certificateFiles(proofs).map((f) => ({ name: f.file, text: f.text })),

@@ -3,8 +3,6 @@
  * claims over every sequence of operations on a catalog, proved, refuted with a replayed
  * counterexample, or left unknown when the time runs out (src/prove/).
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadRuleSet } from '../../lang/load.ts';
 import {
   DEFAULT_TIMEOUT_MS,
@@ -21,6 +19,7 @@ import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
   type Command,
+  certificateDir,
   FORMAT_OPTION,
   INITIAL_OPTION,
   KERNEL_RULES_OPTION,
@@ -29,6 +28,7 @@ import {
   MODE_OPTION,
   patchList,
   printDiagnostics,
+  REPLACE_CERTIFICATE_OPTION,
   requirePatch,
   timeoutMs,
   timeoutOption,
@@ -58,6 +58,7 @@ const OPTIONS: readonly OptionSpec[] = [
     description:
       'write the proof certificate there: SMT-LIB queries (initiation, consecution, safety) any solver can re-check',
   },
+  REPLACE_CERTIFICATE_OPTION,
   FORMAT_OPTION,
 ];
 
@@ -143,6 +144,7 @@ export const proveCommand: Command = {
       );
     }
     const format = parsed.values.get('format') ?? 'text';
+    const dir = certificateDir(parsed);
     const ms = timeoutMs(parsed, DEFAULT_TIMEOUT_MS);
     const cat = loadCatalogOption(parsed, io, format, HELP.usage);
     if (cat === null) return EXIT.badInput;
@@ -190,8 +192,7 @@ export const proveCommand: Command = {
       io.err(`klp-verify: error: ${result.statement}`);
       return EXIT.badInput;
     }
-    const dir = parsed.values.get('certificate');
-    if (dir !== undefined && result.certificate !== null) writeCertificate(dir, result);
+    if (dir !== null && result.certificate !== null) writeCertificate(dir, result);
     io.out(format === 'json' ? stringify(proveJson(result)) : proveText(result, io.columns));
     switch (result.verdict) {
       case 'proved':
@@ -210,22 +211,19 @@ export const proveCommand: Command = {
 function writeCertificate(dir: string, r: ProveResult): void {
   const cert = r.certificate;
   if (cert === null) return;
-  writeFiles(dir, cert.files);
-  writeFileSync(
-    join(dir, 'certificate.json'),
-    `${stringify(
-      {
-        claim: r.statement,
-        method: cert.method,
-        expected: Object.fromEntries(cert.files.map((f) => [f.name, 'unsat'])),
-        variables: cert.variables,
-        ignored: cert.ignored,
-        selector: {
-          ...cert.selector,
-          otherValues: 'leave the configuration unchanged, as a failed operation does',
-        },
+  const description = `${stringify(
+    {
+      claim: r.statement,
+      method: cert.method,
+      expected: Object.fromEntries(cert.files.map((f) => [f.name, 'unsat'])),
+      variables: cert.variables,
+      ignored: cert.ignored,
+      selector: {
+        ...cert.selector,
+        otherValues: 'leave the configuration unchanged, as a failed operation does',
       },
-      2,
-    )}\n`,
-  );
+    },
+    2,
+  )}\n`;
+  writeFiles(dir, [...cert.files, { name: 'certificate.json', text: description }]);
 }

@@ -11,11 +11,13 @@ import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
   type Command,
+  certificateDir,
   FORMAT_OPTION,
   KERNEL_RULES_OPTION,
   loadCatalogOption,
   loadRulesOption,
   patchList,
+  REPLACE_CERTIFICATE_OPTION,
   timeoutMs,
   timeoutOption,
   writeFiles,
@@ -55,6 +57,7 @@ const OPTIONS: readonly OptionSpec[] = [
     metavar: 'DIR',
     description: 'when unreachable, write the SMT-LIB queries of the proof there',
   },
+  REPLACE_CERTIFICATE_OPTION,
   FORMAT_OPTION,
 ];
 
@@ -103,6 +106,7 @@ export const upgradeCommand: Command = {
     const [extra] = parsed.positionals;
     if (extra !== undefined) throw new UsageError(`unexpected argument \`${extra}\``);
     const format = parsed.values.get('format') ?? 'text';
+    const dir = certificateDir(parsed);
     if (!parsed.values.has('catalog')) {
       throw new UsageError('missing `--catalog FILE`', `usage: ${HELP.usage}`);
     }
@@ -133,8 +137,7 @@ export const upgradeCommand: Command = {
       io.err(`klp-verify: ${result.summary}`);
       return EXIT.badInput;
     }
-    const dir = parsed.values.get('certificate');
-    if (dir !== undefined && result.proof !== null) {
+    if (dir !== null && result.proof !== null) {
       writeFiles(dir, result.proof.files);
     }
     io.out(format === 'json' ? stringify(upgradeJson(result)) : upgradeText(result, io.columns));
