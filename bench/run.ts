@@ -3,17 +3,28 @@
  * child process (its own heap, its own peak memory), so numbers are cold and comparable.
  *
  *   npm run bench                          # everything, default sizes
- *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | loadable | conflicts | queries | modules | fleet | log | audit
+ *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | loadable | conflicts | queries | modules | fleet | log | audit | load
  *   npm run bench -- --only fleet --hosts 1000000 --configurations 300
  *   npm run bench -- --only log --mb 1000
+ *   npm run bench -- --only load --processes 50 --plans 10000
  *   npm run bench -- --sizes 10,50 --timeout 60 --repeat 5
  *
  * Prints Markdown tables; paste them into bench/RESULTS.md with the date and the machine's load.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { JobResult, LoadableJob } from './job.ts';
 
@@ -31,6 +42,8 @@ const { values } = parseArgs({
     hosts: { type: 'string', default: '1000000' },
     configurations: { type: 'string', default: '300' },
     mb: { type: 'string', default: '1000' },
+    processes: { type: 'string', default: '50' },
+    plans: { type: 'string', default: '10000' },
   },
 });
 
@@ -502,3 +515,122 @@ if (only === undefined || only === 'loadable') {
       .filter((t) => t === 'conflict' || t === 'fresh' || t === 'chain'),
   );
 }
+
+// ---------- load: issue 13, item 9
+
+/** A `check --format json` answer without what may differ between runs (file names, times). */
+function answer(json: string): string {
+  return json.replace(/"file":"[^"]*"/g, '"file":""').replace(/"ms":[0-9.e+-]+/g, '"ms":0');
+}
+
+interface Measured {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly seconds: number;
+  readonly peakKb: number;
+}
+
+/** Runs `klp-verify ARGS` under GNU time for wall time and peak RSS, without blocking. */
+function measured(args: readonly string[]): Promise<Measured> {
+  return new Promise((done, fail) => {
+    const child = spawn(
+      '/usr/bin/time',
+      ['-f', 'TIME %e %M', process.execPath, 'bin/klp-verify.mjs', ...args],
+      { cwd: fileURLToPath(ROOT) },
+    );
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', fail);
+    child.on('close', (status) => {
+      const m = /TIME ([0-9.]+) ([0-9]+)/.exec(Buffer.concat(err).toString());
+      done({
+        status,
+        stdout: Buffer.concat(out).toString(),
+        seconds: Number(m?.[1] ?? Number.NaN),
+        peakKb: Number(m?.[2] ?? Number.NaN),
+      });
+    });
+  });
+}
+
+/**
+ * 50 concurrent `check` processes, and one `check` over a folder of 10,000 plans, must give the
+ * answers of one `check` per plan run one at a time; prints wall time and peak memory.
+ */
+async function load(processes: number, plans: number): Promise<void> {
+  const examples = readdirSync(fileURLToPath(new URL('examples', ROOT)), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) =>
+      readdirSync(join(fileURLToPath(new URL('examples', ROOT)), d.name))
+        .filter((f) => f.endsWith('.plan.yaml'))
+        .map((f) => join('examples', d.name, f)),
+    )
+    .sort();
+  const reference = new Map<string, { status: number | null; answer: string }>();
+  for (const plan of examples) {
+    const r = await measured(['check', plan, '--format', 'json']);
+    reference.set(plan, { status: r.status, answer: answer(r.stdout.trim()) });
+  }
+  console.log('## Load: concurrent processes and many plans (issue 13, item 9)\n');
+  console.log(
+    '| job | plans | wall s | peak RSS MB (max over processes) | same answers as one at a time |',
+  );
+  console.log('|---|---|---|---|---|');
+  const start = performance.now();
+  const runs = await Promise.all(
+    Array.from({ length: processes }, (_, i) => {
+      const plan = examples[i % examples.length] ?? '';
+      return measured(['check', plan, '--format', 'json']).then((r) => ({ plan, r }));
+    }),
+  );
+  const wall = (performance.now() - start) / 1000;
+  const same = runs.every(
+    ({ plan, r }) =>
+      r.status === reference.get(plan)?.status &&
+      answer(r.stdout.trim()) === reference.get(plan)?.answer,
+  );
+  const peak = Math.max(...runs.map(({ r }) => r.peakKb)) / 1024;
+  console.log(
+    `| ${processes} concurrent \`check\` processes | ${processes} | ${wall.toFixed(1)} | ${peak.toFixed(0)} | ${same ? 'yes' : 'NO'} |`,
+  );
+
+  // A folder of copies of the example plans, each folder with its catalogs.
+  const dir = mkdtempSync(join(tmpdir(), 'klp-load-'));
+  try {
+    const files: { plan: string; copy: string }[] = [];
+    for (const ex of new Set(examples.map((p) => join(p, '..')))) {
+      const target = join(dir, basename(ex));
+      mkdirSync(target);
+      for (const f of readdirSync(fileURLToPath(new URL(ex, ROOT)))) {
+        if (f.endsWith('.catalog.yaml'))
+          copyFileSync(fileURLToPath(new URL(join(ex, f), ROOT)), join(target, f));
+      }
+    }
+    for (let i = 0; i < plans; i++) {
+      const plan = examples[i % examples.length] ?? '';
+      const copy = join(
+        dir,
+        basename(join(plan, '..')),
+        `${String(i).padStart(5, '0')}-${basename(plan)}`,
+      );
+      copyFileSync(fileURLToPath(new URL(plan, ROOT)), copy);
+      files.push({ plan, copy });
+    }
+    const r = await measured(['check', ...files.map((f) => f.copy), '--format', 'json']);
+    const answers = r.stdout.trim().split('\n');
+    const agree =
+      answers.length === files.length &&
+      files.every((f, i) => answer(answers[i] ?? '') === reference.get(f.plan)?.answer);
+    const worst = Math.max(...[...reference.values()].map((x) => x.status ?? 4));
+    console.log(
+      `| one \`check\` over a folder of plans | ${plans} | ${r.seconds.toFixed(1)} | ${(r.peakKb / 1024).toFixed(0)} | ${agree && r.status === worst ? 'yes' : 'NO'} |`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log('');
+}
+
+if (only === 'load') await load(Number(values.processes), Number(values.plans));

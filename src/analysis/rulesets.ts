@@ -6,6 +6,9 @@
  */
 import { dirname, isAbsolute, join } from 'node:path';
 import { kernelRules } from '../eval/index.ts';
+import { isInside, readerLimits } from '../ingest/fs.ts';
+import { reportOutside } from '../ingest/plan.ts';
+import { Reporter } from '../ingest/reporter.ts';
 import type { KernelRules } from '../kernel/rules.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
 import { loadRuleSet } from '../lang/load.ts';
@@ -90,6 +93,14 @@ export function resolveAnyRules(
   const isPath = name.includes('/') || name.endsWith('.klp');
   const target =
     isPath && where !== null && !isAbsolute(name) ? join(dirname(where.source.file), name) : name;
+  if (isPath && where !== null && where.span !== null && !readerLimits().allowOutside) {
+    const folder = dirname(where.source.file);
+    if (!isInside(folder, target)) {
+      const r = new Reporter(where.source);
+      reportOutside(r, where.span, 'rule file', name);
+      return { kind: 'error', value: null, diagnostics: r.diagnostics };
+    }
+  }
   const loaded = loadRuleSet(target);
   if (loaded.kind === 'ok') {
     return {
@@ -107,7 +118,9 @@ export function resolveAnyRules(
     kind: 'error',
     value: null,
     diagnostics: loaded.diagnostics.map((d) =>
-      d.source.file === '<rule set>' ? { ...d, source: where.source, span } : d,
+      d.source.file === '<rule set>' || (d.code === 'KV2002' && d.source.text === '')
+        ? { ...d, source: where.source, span }
+        : d,
     ),
   };
 }

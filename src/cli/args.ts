@@ -2,6 +2,7 @@
  * A small, strict argument parser with did-you-mean for options, and the help text renderer.
  * Every command declares its options once; parsing and `--help` both come from that.
  */
+import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_LIMIT, setReaderLimits } from '../ingest/fs.ts';
 import { didYouMean } from '../source/suggest.ts';
 import { UsageError } from './exit.ts';
 
@@ -33,6 +34,22 @@ export const HELP_OPTION: OptionSpec = {
   description: 'show this help and exit',
 };
 
+/** Options every command takes: how far the input readers go. */
+export const READER_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'max-input-size',
+    kind: 'value',
+    metavar: 'BYTES',
+    default: String(DEFAULT_MAX_INPUT_BYTES),
+    description: `largest input file read (catalog, plan, rule file), up to ${MAX_INPUT_BYTES_LIMIT}`,
+  },
+  {
+    name: 'allow-outside',
+    kind: 'flag',
+    description: "let plans name catalogs and rule files outside the plan's folder",
+  },
+];
+
 /**
  * Parses `args` against `options`: `--name value`, `--name=value`, `-h`, and `--` to end
  * options. Unknown options, missing values and values outside `choices` are usage errors.
@@ -41,7 +58,7 @@ export const HELP_OPTION: OptionSpec = {
  * parseArgs(['plan.yaml', '--format', 'json'], [FORMAT_OPTION]).values.get('format') // 'json'
  */
 export function parseArgs(args: readonly string[], options: readonly OptionSpec[]): Parsed {
-  const all = [...options, HELP_OPTION];
+  const all = [...options, ...READER_OPTIONS, HELP_OPTION];
   const positionals: string[] = [];
   const flags = new Set<string>();
   const values = new Map<string, string>();
@@ -78,6 +95,14 @@ export function parseArgs(args: readonly string[], options: readonly OptionSpec[
         ) ?? 'see `--help` for the options',
       );
     }
+    if (spec.repeatable !== true && (flags.has(spec.name) || values.has(spec.name))) {
+      throw new UsageError(
+        `option \`--${spec.name}\` is given twice`,
+        spec.kind === 'value' && spec.name !== 'initial'
+          ? 'give it once'
+          : 'give it once; list several values in one, separated by commas',
+      );
+    }
     if (spec.kind === 'flag') {
       if (eq >= 0) throw new UsageError(`option \`--${spec.name}\` takes no value`);
       flags.add(spec.name);
@@ -88,6 +113,13 @@ export function parseArgs(args: readonly string[], options: readonly OptionSpec[
     else {
       value = args[i + 1];
       i++;
+      // `--catalog --format json`: the next word is an option, not the value.
+      if (value !== undefined && isOption(value, all)) {
+        throw new UsageError(
+          `option \`--${spec.name}\` needs a value, found the option \`${value}\``,
+          `write \`--${spec.name} ${spec.metavar ?? 'VALUE'}\`, or \`--${spec.name}=${value}\` if that is the value`,
+        );
+      }
     }
     if (value === undefined) throw new UsageError(`option \`--${spec.name}\` needs a value`);
     if (spec.repeatable === true) {
@@ -101,7 +133,33 @@ export function parseArgs(args: readonly string[], options: readonly OptionSpec[
     }
     values.set(spec.name, value);
   }
+  applyReaderOptions(values, flags);
   return { positionals, flags, values, lists };
+}
+
+/** Whether `word` names one of `options` (`--name`, `--name=...` or `-x`). */
+function isOption(word: string, options: readonly OptionSpec[]): boolean {
+  const head = word.split('=')[0] ?? word;
+  return options.some(
+    (o) => head === `--${o.name}` || (o.short !== undefined && head === `-${o.short}`),
+  );
+}
+
+/** Sets the readers' limits for this command (every command parses its arguments once). */
+function applyReaderOptions(values: ReadonlyMap<string, string>, flags: ReadonlySet<string>): void {
+  const text = values.get('max-input-size');
+  let maxBytes = DEFAULT_MAX_INPUT_BYTES;
+  if (text !== undefined) {
+    const n = /^[0-9]{1,10}$/.test(text) ? Number(text) : Number.NaN;
+    if (!(n >= 1 && n <= MAX_INPUT_BYTES_LIMIT)) {
+      throw new UsageError(
+        `\`${text}\` is not a valid value for \`--max-input-size\``,
+        `give a whole number of bytes from 1 to ${MAX_INPUT_BYTES_LIMIT}`,
+      );
+    }
+    maxBytes = n;
+  }
+  setReaderLimits({ maxBytes, allowOutside: flags.has('allow-outside') });
 }
 
 function formatSuggestion(value: string, choices: readonly string[]): string {
@@ -122,7 +180,7 @@ export interface HelpSpec {
 export function renderHelp(spec: HelpSpec): string {
   const lines = [`usage: ${spec.usage}`, '', spec.summary];
   if (spec.description !== undefined) lines.push('', spec.description);
-  const opts = [...spec.options, HELP_OPTION];
+  const opts = [...spec.options, ...READER_OPTIONS, HELP_OPTION];
   lines.push('', 'options:');
   const heads = opts.map((o) => {
     const short = o.short === undefined ? '    ' : `-${o.short}, `;

@@ -3,7 +3,7 @@
  * one table of exit statuses every command shares.
  */
 import { wrap } from '../report/wrap.ts';
-import { HELP_OPTION, type OptionSpec } from './args.ts';
+import { HELP_OPTION, type OptionSpec, READER_OPTIONS } from './args.ts';
 import { type CommandGroup, type CommandSpec, type Entry, isGroup } from './command.ts';
 import { EXIT } from './exit.ts';
 
@@ -120,7 +120,12 @@ export function renderCommandHelp(spec: CommandSpec, width: number): string {
   const lines = [...usage, '', ...paragraph(spec.summary, width)];
   if (spec.description !== undefined) lines.push('', ...paragraph(spec.description, width));
   lines.push('', 'options:');
-  lines.push(...table(optionRows([...spec.options, ...commonOptions(spec), HELP_OPTION]), width));
+  lines.push(
+    ...table(
+      optionRows([...spec.options, ...commonOptions(spec), ...READER_OPTIONS, HELP_OPTION]),
+      width,
+    ),
+  );
   if (spec.examples !== undefined && spec.examples.length > 0) {
     lines.push('', 'examples:');
     for (const e of spec.examples) {

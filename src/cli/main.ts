@@ -18,6 +18,7 @@ import { SCHEMA_VERSION, stringify } from '../report/json.ts';
 import {
   type Diagnostic,
   diagnosticJson,
+  escapeControl,
   renderDiagnostic,
   sortDiagnostics,
 } from '../source/diagnostic.ts';
@@ -106,6 +107,23 @@ function timeoutOf(spec: CommandSpec, text: string | undefined): number | null {
   return Math.max(1, Math.round(seconds * 1000));
 }
 
+/** The most diagnostics printed for one input; the rest are counted. */
+export const MAX_DIAGNOSTICS = 50;
+
+/**
+ * At most {@link MAX_DIAGNOSTICS} of `sorted`, errors first when some must be left out (a cut
+ * must not hide why an input was refused), in file order.
+ */
+function capped(sorted: readonly Diagnostic[]): Diagnostic[] {
+  if (sorted.length <= MAX_DIAGNOSTICS) return [...sorted];
+  return sortDiagnostics(
+    [
+      ...sorted.filter((d) => d.severity === 'error'),
+      ...sorted.filter((d) => d.severity !== 'error'),
+    ].slice(0, MAX_DIAGNOSTICS),
+  );
+}
+
 /** Output of one run, assembled here and printed at the end. */
 class Printer {
   readonly #io: Io;
@@ -132,16 +150,19 @@ class Printer {
       return;
     }
     const sorted = sortDiagnostics(diags);
-    const shown = this.#quiet ? sorted.filter((d) => d.severity === 'error') : sorted;
-    if (shown.length === 0) return;
+    const wanted = this.#quiet ? sorted.filter((d) => d.severity === 'error') : sorted;
+    if (wanted.length === 0) return;
+    const shown = capped(wanted);
     this.#io.err(shown.map((d) => this.#paintDiagnostic(renderDiagnostic(d))).join('\n\n'));
-    const errors = shown.filter((d) => d.severity === 'error').length;
-    const warnings = shown.length - errors;
+    const errors = wanted.filter((d) => d.severity === 'error').length;
+    const warnings = wanted.length - errors;
     const parts = [
       errors > 0 ? `${errors} error${errors === 1 ? '' : 's'}` : '',
       warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : '',
     ].filter((p) => p !== '');
-    this.#io.err(`${file}: ${parts.join(', ')}`);
+    const omitted = wanted.length - shown.length;
+    const rest = omitted > 0 ? ` (the first ${shown.length} shown, ${omitted} more not shown)` : '';
+    this.#io.err(`${escapeControl(file)}: ${parts.join(', ')}${rest}`);
   }
 
   problem(code: string, message: string, help: string | undefined): void {
@@ -198,16 +219,16 @@ class Printer {
 
   /** The one JSON document: schemaVersion first, the command's fields, then diagnostics. */
   document(doc: JsonDocument, extra: readonly JsonDocument[] = []): void {
-    const diagnostics = [
-      ...sortDiagnostics(this.#diagnostics).map(diagnosticJson),
-      ...this.#problems,
-      ...extra,
-    ];
+    const all = sortDiagnostics(this.#diagnostics);
+    const shown = capped(all);
+    const omitted = all.length - shown.length;
+    const diagnostics = [...shown.map(diagnosticJson), ...this.#problems, ...extra];
     this.#io.out(
       stringify({
         schemaVersion: SCHEMA_VERSION,
         ...doc,
         ...(diagnostics.length > 0 || Object.keys(doc).length === 0 ? { diagnostics } : {}),
+        ...(omitted > 0 ? { omittedDiagnostics: omitted } : {}),
       }),
     );
   }

@@ -60,6 +60,21 @@ function indexByName(patches: readonly Patch[]): ReadonlyMap<string, number> {
 }
 
 /**
+ * The catalog's index, built once per catalog: a world is made for every simulator step, and
+ * rebuilding an index of n patches each time made a load matrix cost n³.
+ */
+const catalogIndexes = new WeakMap<readonly Patch[], ReadonlyMap<string, number>>();
+
+function catalogIndex(patches: readonly Patch[]): ReadonlyMap<string, number> {
+  let index = catalogIndexes.get(patches);
+  if (index === undefined) {
+    index = indexByName(patches);
+    catalogIndexes.set(patches, index);
+  }
+  return index;
+}
+
+/**
  * The world of a running system: `installed` is `sys.klpPatches` resolved in `cat`.
  * Throws when a patch on `klp_patches` is not in the catalog (the caller's inputs disagree).
  *
@@ -76,7 +91,7 @@ export function systemWorld(sys: System, cat: Catalog): World {
     installed,
     catalog: cat.patches,
     installedIndex: indexByName(installed),
-    catalogIndex: indexByName(cat.patches),
+    catalogIndex: catalogIndex(cat.patches),
     enabled: (name) => isEnabled(sys, name),
   };
 }
@@ -87,7 +102,7 @@ export function catalogWorld(cat: Catalog): World {
     installed: [],
     catalog: cat.patches,
     installedIndex: new Map(),
-    catalogIndex: indexByName(cat.patches),
+    catalogIndex: catalogIndex(cat.patches),
     enabled: () => false,
   };
 }

@@ -78,6 +78,10 @@ const ARTIFACT_KEYS = ['module', 'source', 'replace'];
 const FUNCTION_KEYS = ['object', 'name', 'sympos'];
 /** Module names as kbuild makes them from file names. */
 const MODULE_NAME = /^[A-Za-z0-9_-]+$/;
+/** MODULE_NAME_LEN (56) less the final NUL (include/linux/module.h). */
+export const MAX_MODULE_NAME = 55;
+/** KSYM_NAME_LEN (512) less the final NUL (include/linux/kallsyms.h). */
+const MAX_SYMBOL_NAME = 511;
 /** `klp_func.old_sympos` is an `unsigned long`; positions beyond 2^32-1 do not occur. */
 const MAX_SYMPOS = 0xffff_ffff;
 
@@ -104,7 +108,7 @@ export function parseCatalog(source: Source): Loaded<SourcedCatalog> {
 export function loadCatalogFile(path: string): Loaded<SourcedCatalog> {
   const text = readTextFile(path);
   if (typeof text === 'string') return parseCatalog(new Source(path, text));
-  return unreadable<SourcedCatalog>(path, text.reason);
+  return unreadable<SourcedCatalog>(path, text);
 }
 
 /**
@@ -116,7 +120,7 @@ export function loadCatalogFile(path: string): Loaded<SourcedCatalog> {
 export function parseCatalogBytes(bytes: Uint8Array, name: string): Loaded<SourcedCatalog> {
   const text = decodeUtf8(bytes);
   if (typeof text === 'string') return parseCatalog(new Source(name, text));
-  return unreadable<SourcedCatalog>(name, text.reason);
+  return unreadable<SourcedCatalog>(name, text);
 }
 
 /** What reading a catalog yields: the catalog if clean, and the names it declares anyway. */
@@ -128,7 +132,7 @@ export interface CatalogRead {
 
 /** Reads a whole catalog document into `r`. */
 export function readCatalogDocument(r: Reporter): CatalogRead {
-  const top = parseYaml(r, EMPTY_HELP);
+  const top = parseYaml(r, EMPTY_HELP, { what: 'a catalog', keys: CATALOG_KEYS });
   if (top === null) return { catalog: null, names: null };
   const fields = readFields(r, top, 'the catalog', CATALOG_KEYS, CATALOG_KEYS);
   const patches = fields?.byKey.get('patches');
@@ -306,6 +310,17 @@ function readFunctions(r: Reporter, v: Value): KlpFunc[] | null {
 function readModuleName(r: Reporter, v: Value, what: 'module' | 'object'): string | null {
   const name = readString(r, v, what === 'module' ? '`name`' : '`object`');
   if (name === null) return null;
+  if (name.length > MAX_MODULE_NAME) {
+    r.error(
+      'KV0132',
+      v.span,
+      `${what} name \`${literal(r, v.span)}\` is ${name.length} characters long`,
+      {
+        help: `the kernel allows at most ${MAX_MODULE_NAME} characters (MODULE_NAME_LEN is ${MAX_MODULE_NAME + 1} with the final NUL)`,
+      },
+    );
+    return null;
+  }
   if (MODULE_NAME.test(name)) return name;
   r.error('KV0110', v.span, `invalid ${what} name \`${literal(r, v.span)}\``, {
     help:
@@ -319,7 +334,19 @@ function readModuleName(r: Reporter, v: Value, what: 'module' | 'object'): strin
 function readFunctionName(r: Reporter, v: Value): string | null {
   const name = readString(r, v, '`name`');
   if (name === null) return null;
-  if (/^\S+$/.test(name)) return name;
+  if (name.length > MAX_SYMBOL_NAME) {
+    r.error(
+      'KV0132',
+      v.span,
+      `function name \`${literal(r, v.span)}\` is ${name.length} characters long`,
+      {
+        help: `the kernel allows at most ${MAX_SYMBOL_NAME} characters (KSYM_NAME_LEN is ${MAX_SYMBOL_NAME + 1})`,
+      },
+    );
+    return null;
+  }
+  // Printable ASCII only: a symbol name has no spaces and no control characters.
+  if (/^[\x21-\x7e]+$/.test(name)) return name;
   r.error('KV0110', v.span, `invalid function name \`${literal(r, v.span)}\``, {
     help: 'a function name is a symbol name such as `cmdline_proc_show`',
   });

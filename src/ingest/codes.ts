@@ -34,6 +34,15 @@ export const INGEST_CODES = {
   KV0123: 'a plan step has no operation key',
   KV0124: 'a plan step has more than one operation key',
   KV0125: 'a patch is listed twice in `initial`',
+  KV0126:
+    'an input file is not a regular file (a FIFO, a device, a file under `/proc`, `/sys` or `/dev`)',
+  KV0127: 'an input file is larger than the input size limit (`--max-input-size`)',
+  KV0128: "a plan names a file outside the plan's folder (allowed with `--allow-outside`)",
+  KV0129: 'a document is nested deeper than 64 levels',
+  KV0130: 'a `%YAML` or `%TAG` directive, which would change how values are read',
+  KV0131: 'a file is not of the expected kind (its text is not shown)',
+  KV0132:
+    'a module name longer than 55 characters (MODULE_NAME_LEN) or a function name longer than 511',
   KV0150: 'a plan has no steps (a catalog given where a plan is expected, or an empty `steps:`)',
 } satisfies Record<string, string>;
 

@@ -71,7 +71,7 @@ function diagnostic(
  */
 export function parseDeployed(source: Source, cat: Catalog): Loaded<DeployedFile> {
   const r = new Reporter(source);
-  const top = parseYaml(r, SHAPE_HELP);
+  const top = parseYaml(r, SHAPE_HELP, { what: 'a list of deployed stacks', keys: [] });
   const diags: Diagnostic[] = [...r.diagnostics];
   if (top === null) return loaded<DeployedFile>(null, diags);
   const fail = (v: Value, what: string) => {
@@ -141,7 +141,7 @@ export function parseDeployed(source: Source, cat: Catalog): Loaded<DeployedFile
 export function loadDeployedFile(path: string, cat: Catalog): Loaded<DeployedFile> {
   const text = readTextFile(path);
   if (typeof text === 'string') return parseDeployed(new Source(path, text), cat);
-  return unreadable<DeployedFile>(path, text.reason);
+  return unreadable<DeployedFile>(path, text);
 }
 
 /**

@@ -17,7 +17,7 @@ import {
   readPatchList,
   type SourcedCatalog,
 } from './catalog.ts';
-import { decodeUtf8, readTextFile, readUtf8 } from './fs.ts';
+import { decodeUtf8, isInside, readerLimits, readTextFile, readUtf8 } from './fs.ts';
 import {
   type Field,
   quoted,
@@ -26,8 +26,9 @@ import {
   readFields,
   readList,
   readString,
+  shortened,
 } from './read.ts';
-import { type Loaded, loaded, Reporter, unreadable } from './reporter.ts';
+import { type Loaded, loaded, Reporter, reportReadFailure, unreadable } from './reporter.ts';
 import { describe, parseYaml, type Value } from './yaml-tree.ts';
 
 /** One operation of a plan with the result the user expects. */
@@ -73,12 +74,21 @@ export function parsePlan(
   const r = new Reporter(source);
   const reporters = [r];
   const plan = readPlan(r, (written, at) => {
-    const path = isAbsolute(written) ? written : join(dirname(source.file), written);
+    const folder = dirname(source.file);
+    const path = isAbsolute(written) ? written : join(folder, written);
+    if (!readerLimits().allowOutside && !isInside(folder, path)) {
+      reportOutside(r, at, 'catalog', written);
+      return null;
+    }
     const text = readTextFile(path, readFile);
     if (typeof text !== 'string') {
-      r.error('KV0109', at, `cannot read catalog \`${written}\`: ${text.reason}`, {
-        help: path === written ? undefined : `looked for \`${path}\` (relative to the plan file)`,
-      });
+      reportReadFailure(
+        r,
+        at,
+        `catalog \`${written}\``,
+        text,
+        path === written ? undefined : `looked for \`${path}\` (relative to the plan file)`,
+      );
       return null;
     }
     const cr = new Reporter(new Source(path, text));
@@ -100,7 +110,7 @@ export function parsePlan(
 export function loadPlanFile(path: string): Loaded<Plan> {
   const text = readTextFile(path);
   if (typeof text === 'string') return parsePlan(new Source(path, text));
-  return unreadable<Plan>(path, text.reason);
+  return unreadable<Plan>(path, text);
 }
 
 /**
@@ -113,7 +123,7 @@ export function loadPlanFile(path: string): Loaded<Plan> {
 export function parsePlanBytes(bytes: Uint8Array, name: string): Loaded<Plan> {
   const text = decodeUtf8(bytes);
   if (typeof text === 'string') return parsePlan(new Source(name, text));
-  return unreadable<Plan>(name, text.reason);
+  return unreadable<Plan>(name, text);
 }
 
 /** The part of `span` on its first line: where a whole-document problem is pointed at. */
@@ -132,7 +142,7 @@ type CatalogFileReader = (
 ) => { readonly source: Source; readonly read: CatalogRead } | null;
 
 function readPlan(r: Reporter, readCatalogFile: CatalogFileReader): Plan | null {
-  const top = parseYaml(r, EMPTY_HELP);
+  const top = parseYaml(r, EMPTY_HELP, { what: 'a plan', keys: PLAN_KEYS });
   if (top === null) return null;
   const f = readFields(r, top, 'the plan', PLAN_KEYS);
   if (f === null) return null;
@@ -235,7 +245,7 @@ function readInitial(
     }
     const first = out.find((x) => x.name === name);
     if (first !== undefined) {
-      r.error('KV0125', item.span, `patch \`${name}\` is listed twice in \`initial\``, {
+      r.error('KV0125', item.span, `patch \`${shortened(name)}\` is listed twice in \`initial\``, {
         related: [r.related(first.span, 'first listed here')],
         help: 'a module can be loaded only once',
       });
@@ -323,7 +333,7 @@ function readPatchRef(
 ): string | null {
   const name = readString(r, v, label);
   if (name === null || known === null || known.has(name)) return name;
-  r.error('KV0122', v.span, `unknown patch \`${name}\`: not in the catalog`, {
+  r.error('KV0122', v.span, `unknown patch \`${shortened(name)}\`: not in the catalog`, {
     help:
       didYouMean(name, known) ??
       (known.size === 0
@@ -345,4 +355,14 @@ function opStringHint(v: Value): string | undefined {
 function readRules(r: Reporter, v: Value): Plan['rules'] | null {
   const value = readString(r, v, '`rules`');
   return value === null ? null : { value, span: v.span };
+}
+
+/**
+ * A file named by a plan outside the plan's folder: refused unless `--allow-outside`, so that
+ * a plan from elsewhere cannot make the tool read (and quote) `/etc/passwd` or a secret.
+ */
+export function reportOutside(r: Reporter, at: Span, what: string, written: string): void {
+  r.error('KV0128', at, `${what} \`${shortened(written)}\` is outside the plan's folder`, {
+    help: 'plans name files next to them or below; pass `--allow-outside` to read it anyway',
+  });
 }

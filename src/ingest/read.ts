@@ -27,11 +27,22 @@ export interface Fields {
   readonly unknown: number;
 }
 
+/**
+ * A name from the input as a message quotes it: cut after 40 characters, so a 50 MB name
+ * cannot make a 50 MB message.
+ *
+ * @example
+ * shortened('a'.repeat(100)) // 'aaa…' (40 characters)
+ */
+export function shortened(name: string): string {
+  return name.length > 40 ? `${name.slice(0, 39)}…` : name;
+}
+
 /** Backticked list, shortened after `limit` words: `a`, `b`, `c` and 2 more. */
 export function quoted(words: readonly string[], limit = 8): string {
   const shown = words
     .slice(0, limit)
-    .map((w) => `\`${w}\``)
+    .map((w) => `\`${shortened(w)}\``)
     .join(', ');
   return words.length > limit ? `${shown} and ${words.length - limit} more` : shown;
 }
@@ -60,15 +71,15 @@ export function readFields(
     const key = isScalar(pair.key) ? String(pair.key.value) : literal(r, keySpan);
     if (!allowed.includes(key)) {
       unknown++;
-      r.error('KV0104', keySpan, `unknown key \`${key}\` in ${what}`, {
+      r.error('KV0104', keySpan, `unknown key \`${shortened(key)}\` in ${what}`, {
         help: didYouMean(key, allowed) ?? `expected one of ${quoted(allowed)}`,
       });
       continue;
     }
     const first = byKey.get(key);
     if (first !== undefined) {
-      r.error('KV0105', keySpan, `duplicate key \`${key}\` in ${what}`, {
-        related: [r.related(first.keySpan, `\`${key}\` first given here`)],
+      r.error('KV0105', keySpan, `duplicate key \`${shortened(key)}\` in ${what}`, {
+        related: [r.related(first.keySpan, `\`${shortened(key)}\` first given here`)],
       });
       continue;
     }

@@ -18,18 +18,70 @@ export interface Value {
   readonly span: Span;
 }
 
+/** The deepest nesting of collections a catalog or plan may have (a plan needs 5). */
+export const MAX_NESTING = 64;
+
+/** What a reader expects at the top of its file: a mapping with some of these keys. */
+export interface Expected {
+  /** `a catalog`, `a plan`. */
+  readonly what: string;
+  readonly keys: readonly string[];
+}
+
 /**
  * Parses the reporter's source; null after a syntax error or for an empty document (both
  * reported). Validation does not run on a tree the parser had to repair: its errors would
  * be guesses.
+ *
+ * A file that does not look like `expected` at all (a top-level scalar, a mapping with none of
+ * its keys, or a syntax error in a file that does not start like one) gets one diagnostic that
+ * shows nothing of its text: it may be any file (`/etc/passwd`), and its contents must not end
+ * up in a log. Nesting beyond `MAX_NESTING` and `%YAML`/`%TAG` directives are refused before
+ * the parser sees them.
  */
-export function parseYaml(r: Reporter, emptyHelp: string): Value | null {
-  const doc = parseDocument(r.source.text, {
+export function parseYaml(r: Reporter, emptyHelp: string, expected: Expected): Value | null {
+  const text = r.source.text;
+  const directive = /^%(YAML|TAG)\b[^\n]*/m.exec(text);
+  if (directive !== null && isBeforeContent(text, directive.index)) {
+    r.error(
+      'KV0130',
+      { start: directive.index, end: directive.index + directive[0].length },
+      `yaml directive \`%${directive[1]}\` is not supported`,
+      {
+        help: 'inputs are read as YAML 1.2 core schema, like JSON; remove the directive (a `%YAML 1.1` would turn `yes` into true and `010` into 8)',
+      },
+    );
+    return null;
+  }
+  const depth = nestingDepth(text);
+  if (depth.depth > MAX_NESTING) {
+    r.error(
+      'KV0129',
+      { start: depth.at, end: depth.at },
+      `the document is nested more than ${MAX_NESTING} levels deep`,
+      { help: `${expected.what} needs only a few levels of lists and mappings` },
+    );
+    return null;
+  }
+  const doc = parseDocument(text, {
     intAsBigInt: true,
     uniqueKeys: false,
     prettyErrors: false,
+    version: '1.2',
   });
   const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0 && !looksLike(text, expected)) {
+    notOfKind(r, expected);
+    return null;
+  }
+  for (const e of problems) {
+    if (/maximum call stack/i.test(e.message)) {
+      r.error('KV0129', errorSpan(r, e.pos[0], e.pos[0]), 'the document is nested too deeply', {
+        help: `${expected.what} needs only a few levels of lists and mappings`,
+      });
+      return null;
+    }
+  }
   for (const e of problems) {
     r.error('KV0101', errorSpan(r, e.pos[0], e.pos[1]), `syntax error: ${sentence(e.message)}`);
   }
@@ -39,7 +91,104 @@ export function parseYaml(r: Reporter, emptyHelp: string): Value | null {
     r.error('KV0102', { start: 0, end: 0 }, 'the file is empty', { help: emptyHelp });
     return null;
   }
+  if (isScalar(top) || (isMap(top) && !top.items.some((p) => hasKey(p.key, expected.keys)))) {
+    notOfKind(r, expected);
+    return null;
+  }
   return { node: top, span: spanOf(r, top) };
+}
+
+/** One diagnostic on an empty copy of the source: the file's text is never shown. */
+function notOfKind(r: Reporter, expected: Expected): void {
+  r.hiddenError(
+    'KV0131',
+    `\`${r.source.file}\` is not ${expected.what} file`,
+    `${expected.what} file is a YAML or JSON mapping with ${expected.keys.map((k) => `\`${k}\``).join(', ')}`,
+  );
+}
+
+function hasKey(key: unknown, keys: readonly string[]): boolean {
+  return isScalar(key) && typeof key.value === 'string' && keys.includes(key.value);
+}
+
+/** Whether the text starts like a mapping with one of the expected keys (or any JSON object). */
+function looksLike(text: string, expected: Expected): boolean {
+  const keys = expected.keys.join('|');
+  const start = new RegExp(
+    `^(?:[ \\t]*(?:#[^\\n]*)?\\n|---[ \\t]*\\n)*[ \\t]*(?:\\{|["']?(?:${keys})["']?[ \\t]*:)`,
+  );
+  return start.test(text);
+}
+
+/** Only blank lines, comments and other directives come before `at`. */
+function isBeforeContent(text: string, at: number): boolean {
+  return text
+    .slice(0, at)
+    .split('\n')
+    .every((line) => /^\s*(#.*)?$/.test(line) || line.startsWith('%'));
+}
+
+/**
+ * An upper estimate of the nesting of a YAML or JSON text, without parsing it: open flow
+ * brackets plus block levels (indentation steps and `- ` entries). The parser recurses once per
+ * level, so a document far deeper than any catalog must not reach it.
+ */
+export function nestingDepth(text: string): { depth: number; at: number } {
+  let max = 0;
+  let at = 0;
+  let flow = 0;
+  const indents: number[] = [];
+  let blockScalarIndent = -1;
+  let lineStart = 0;
+  while (lineStart <= text.length) {
+    const nl = text.indexOf('\n', lineStart);
+    const end = nl === -1 ? text.length : nl;
+    let i = lineStart;
+    while (i < end && text.charCodeAt(i) === 32) i++;
+    const indent = i - lineStart;
+    const blank = i === end || text.charAt(i) === '#';
+    if (blockScalarIndent >= 0 && (blank || indent > blockScalarIndent)) {
+      lineStart = end + 1;
+      continue;
+    }
+    blockScalarIndent = -1;
+    if (!blank) {
+      if (flow === 0) {
+        while (indents.length > 0 && (indents[indents.length - 1] ?? 0) >= indent) indents.pop();
+        indents.push(indent);
+        let j = i;
+        while (text.charAt(j) === '-' && (text.charAt(j + 1) === ' ' || j + 1 === end)) {
+          indents.push(j - lineStart + 2);
+          j += 2;
+          while (text.charCodeAt(j) === 32) j++;
+        }
+      }
+      let quote = '';
+      for (let k = i; k < end; k++) {
+        const c = text.charAt(k);
+        if (quote !== '') {
+          if (c === '\\' && quote === '"') k++;
+          else if (c === quote) quote = '';
+        } else if (c === '"' || c === "'") {
+          // A quote opens a string only where a value can start.
+          const prev = k === i ? ' ' : text.charAt(k - 1);
+          if (/[\s,[{:]/.test(prev)) quote = c;
+        } else if (c === '#' && (k === i || /\s/.test(text.charAt(k - 1)))) break;
+        else if (c === '[' || c === '{') flow++;
+        else if ((c === ']' || c === '}') && flow > 0) flow--;
+        const d = flow + indents.length;
+        if (d > max) {
+          max = d;
+          at = k;
+        }
+      }
+      if (flow === 0 && /[|>][-+0-9]*\s*(#.*)?$/.test(text.slice(i, end)))
+        blockScalarIndent = indent;
+    }
+    if (nl === -1) break;
+    lineStart = end + 1;
+  }
+  return { depth: max, at };
 }
 
 /** The span of a node without the trailing whitespace YAML counts into block collections. */

@@ -277,7 +277,16 @@ interface Ctx {
   readonly system: boolean;
   /** Rule binders out of reach (in a `log` line), for a precise message. */
   readonly hidden: ReadonlySet<string>;
+  /** Binders and quantifiers around this expression: each multiplies its evaluation cost. */
+  readonly loops?: number;
 }
+
+/**
+ * The most binders and quantifiers one expression may sit in. Each one iterates over a
+ * collection (up to every patch of the catalog), so evaluation costs the product of their
+ * sizes: 28 nested `some p in catalog:` never end. The shipped rule sets need 3.
+ */
+export const MAX_LOOPS = 5;
 
 class Checker {
   readonly source: Source;
@@ -459,7 +468,13 @@ class Checker {
       scope.set(b.name.text, bound.v);
       facts = union(facts, bound.facts);
     }
-    const ctx = (f: Facts): Ctx => ({ scope, facts: f, system, hidden: new Set() });
+    const ctx = (f: Facts): Ctx => ({
+      scope,
+      facts: f,
+      system,
+      hidden: new Set(),
+      loops: r.binders.length,
+    });
 
     if (r.when !== null) {
       this.checkBool(r.when, ctx(facts));
@@ -819,14 +834,23 @@ class Checker {
         this.checkAgainst(e.right, 'patch', ctx);
         return 'bool';
       case 'quantifier': {
-        const bound = this.checkBinder(e.binder, ctx);
+        const loops = (ctx.loops ?? 0) + 1;
+        if (loops === MAX_LOOPS + 1) {
+          this.report(
+            'KV2306',
+            e.span,
+            `quantifier nested in ${MAX_LOOPS} others: its cost grows as the product of their collections`,
+            `at most ${MAX_LOOPS} binders and quantifiers may enclose each other; split the rule, or move a condition into a \`for\` binder of its own rule`,
+          );
+        }
+        const bound = this.checkBinder(e.binder, { ...ctx, loops });
         if (bound === null) {
-          this.checkExpr(e.body, ctx);
+          this.checkExpr(e.body, { ...ctx, loops });
           return 'bool';
         }
         const scope = new Map(ctx.scope);
         scope.set(e.binder.name.text, bound.v);
-        this.checkBool(e.body, { ...ctx, scope, facts: union(ctx.facts, bound.facts) });
+        this.checkBool(e.body, { ...ctx, scope, facts: union(ctx.facts, bound.facts), loops });
         if (!bound.v.used && !e.binder.name.text.startsWith('_')) this.unused(e.binder);
         return 'bool';
       }

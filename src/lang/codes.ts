@@ -4,8 +4,8 @@
  * code used in src/lang is in this table and documented, and test/lang/diagnostics.test.ts that
  * every code has a fixture.
  *
- * Ranges: KV200x loading, KV201x lexing, KV210x parsing, KV220x checking (errors), KV230x
- * checking (warnings).
+ * Ranges: KV200x loading, KV201x lexing, KV210x parsing, KV220x checking (errors), KV2301-3
+ * checking (warnings), KV2304+ limits that keep every back end bounded (errors).
  */
 import type { Diagnostic, Related, Severity } from '../source/diagnostic.ts';
 import type { Source, Span } from '../source/source.ts';
@@ -55,7 +55,10 @@ export type LangCode =
   | 'KV2220'
   | 'KV2301'
   | 'KV2302'
-  | 'KV2303';
+  | 'KV2303'
+  | 'KV2304'
+  | 'KV2305'
+  | 'KV2306';
 
 function error(title: string): CodeInfo {
   return { severity: 'error', title };
@@ -105,6 +108,9 @@ export const LANG_CODES: Readonly<Record<LangCode, CodeInfo>> = {
   KV2301: warning('unused binder'),
   KV2302: warning('constant `when`'),
   KV2303: warning('`require` is always true'),
+  KV2304: error('expression nested too deeply'),
+  KV2305: error('not a rule file'),
+  KV2306: error('quantifiers nested too deeply'),
 };
 
 /**

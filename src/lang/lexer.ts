@@ -183,6 +183,18 @@ export function lex(source: Source, from = 0, to = source.text.length): Lexed {
       while (i < to) {
         const d = at(i);
         if (d === '\n') break;
+        if (isControl(d)) {
+          // Raw control bytes in a message would reach the terminal of whoever reads it.
+          diagnostics.push(
+            langDiagnostic(
+              'KV2011',
+              source,
+              { start: i, end: i + 1 },
+              `unexpected character \`\\u{${d.charCodeAt(0).toString(16)}}\` in a string`,
+              'control characters cannot appear in strings; write the text without them',
+            ),
+          );
+        }
         if (d === '\\' && i + 1 < to && at(i + 1) !== '\n') {
           i += 2;
           continue;
@@ -267,6 +279,12 @@ export function lex(source: Source, from = 0, to = source.text.length): Lexed {
 }
 
 /** How a token reads in a message: `` `when` ``, `a number`, `end of file`. */
+/** C0 and C1 control characters and DEL, tab excepted. */
+function isControl(c: string): boolean {
+  const n = c.charCodeAt(0);
+  return (n < 0x20 && n !== 9) || (n >= 0x7f && n <= 0x9f);
+}
+
 export function describeToken(t: Token): string {
   switch (t.kind) {
     case 'ident':

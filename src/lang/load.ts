@@ -5,8 +5,9 @@
  * package root (not the working directory), so the shipped rule sets are found from anywhere.
  * Failures are diagnostics, never exceptions.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { DEFAULT_MAX_INPUT_BYTES, readTextFile } from '../ingest/fs.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import type { Loaded } from '../source/diagnostic.ts';
 import { Source } from '../source/source.ts';
@@ -50,14 +51,9 @@ export function loadRuleSet(pathOrName: string): Loaded<CheckedRuleSet> {
   let file = pathOrName;
   let shown = pathOrName;
   if (!isPath) {
-    const found = RULE_DIRS.map((d) => join(d, `${pathOrName}.klp`)).find((rel) => {
-      try {
-        readFileSync(join(PACKAGE_ROOT, rel));
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const found = RULE_DIRS.map((d) => join(d, `${pathOrName}.klp`)).find((rel) =>
+      existsSync(join(PACKAGE_ROOT, rel)),
+    );
     if (found === undefined) {
       const names = ruleSetNames();
       const arg = new Source('<rule set>', pathOrName);
@@ -79,22 +75,21 @@ export function loadRuleSet(pathOrName: string): Loaded<CheckedRuleSet> {
     file = join(PACKAGE_ROOT, found);
     shown = found;
   }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const arg = new Source('<rule set>', pathOrName);
-    const reason = e instanceof Error && 'code' in e ? String(e.code) : 'unreadable';
+  const text = readTextFile(file);
+  if (typeof text !== 'string') {
+    // On an empty source named after the path: nothing of the file is shown.
     return {
       kind: 'error',
       value: null,
       diagnostics: [
         langDiagnostic(
           'KV2002',
-          arg,
-          { start: 0, end: pathOrName.length },
-          `cannot read rule file \`${pathOrName}\`: ${reason}`,
-          'give a rule set name such as `upstream`, or a path to a `.klp` file',
+          new Source(pathOrName, ''),
+          { start: 0, end: 0 },
+          `cannot read rule file \`${pathOrName}\`: ${text.kind === 'not-regular' ? 'it ' : ''}${text.reason}`,
+          text.kind === 'too-large'
+            ? `raise the limit with \`--max-input-size BYTES\` (default ${DEFAULT_MAX_INPUT_BYTES})`
+            : 'give a rule set name such as `upstream`, or a path to a `.klp` file',
         ),
       ],
     };

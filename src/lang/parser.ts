@@ -19,7 +19,7 @@
  */
 import { assertNever } from '../model/op.ts';
 import type { Diagnostic } from '../source/diagnostic.ts';
-import { cover, type Source, type Span } from '../source/source.ts';
+import { cover, Source, type Span } from '../source/source.ts';
 import { didYouMean } from '../source/suggest.ts';
 import type {
   Binder,
@@ -55,6 +55,32 @@ export interface Parsed<T> {
  */
 export function parseRuleSet(source: Source): Parsed<RuleSetAst> {
   const lexed = lex(source);
+  const first = lexed.tokens[0];
+  // Nothing but bad characters (a binary file) is not a rule file either.
+  const onlyJunk = first?.kind === 'eof' && lexed.diagnostics.length > 0;
+  if (first !== undefined && (!startsRuleFile(first) || onlyJunk)) {
+    // Not a rule file at all (`/etc/passwd`): one diagnostic that shows none of its text.
+    const empty: RuleSetAst = {
+      kind: 'ruleset',
+      name: { text: '', span: { start: 0, end: 0 } },
+      sentence: null,
+      items: [],
+      span: { start: 0, end: 0 },
+    };
+    const hidden = new Source(source.file, '');
+    return {
+      ast: empty,
+      diagnostics: [
+        langDiagnostic(
+          'KV2305',
+          hidden,
+          { start: 0, end: 0 },
+          `\`${source.file}\` is not a rule file`,
+          'a rule file starts with `ruleset NAME "what it describes"` (after comments)',
+        ),
+      ],
+    };
+  }
   const diagnostics: Diagnostic[] = [...lexed.diagnostics];
   const p = new Parser(source, lexed.tokens, diagnostics, 'end of file');
   const ast = p.parseFile();
@@ -74,6 +100,14 @@ export function parseExpression(source: Source): Parsed<Expr> {
   return { ast: p.parseWhole(), diagnostics };
 }
 
+/** Whether a file's first token can start a rule file (a header, or an item missing one). */
+function startsRuleFile(t: Token): boolean {
+  return (
+    t.kind === 'eof' ||
+    (t.kind === 'keyword' && (t.text === 'ruleset' || RULE_START.includes(t.text)))
+  );
+}
+
 /** Thrown after a diagnostic was recorded, caught at the next recovery point in this file. */
 class Bail {}
 const BAIL = new Bail();
@@ -83,6 +117,13 @@ const RULE_START: readonly Keyword[] = ['rule', 'allow', 'on', 'invariant', 'pol
 const ITEM_START: readonly Keyword[] = ['on', 'invariant', 'policy'];
 type Clause = 'for' | 'when' | 'require' | 'message' | 'reject';
 const CLAUSES: readonly Clause[] = ['for', 'when', 'require', 'message', 'reject'];
+
+/**
+ * The deepest expression a rule may hold, counting parentheses, operators and attribute
+ * chains (`a and b and c` is 3 deep). The checker, the evaluator and the SMT compiler recurse
+ * once per level; real rules are less than 15 deep.
+ */
+export const MAX_EXPR_DEPTH = 200;
 
 const COMPARE_OPS: readonly CompareOp[] = ['==', '!=', '<', '<=', '>', '>='];
 const EVENTS = ['enable', 'disable', 'complete'];
@@ -96,6 +137,10 @@ class Parser {
   pos = 0;
   /** End offset of the last consumed token, for node spans. */
   lastEnd = 0;
+  /** How many `parseExpr`/`not` calls are open: bounds the parser's own recursion. */
+  nesting = 0;
+  /** The height of every expression node built (a leaf is 1): bounds the back ends' recursion. */
+  readonly heights = new WeakMap<Expr, number>();
 
   constructor(
     source: Source,
@@ -146,6 +191,35 @@ class Parser {
   fail(code: LangCode, span: Span, message: string, help?: string): never {
     this.report(code, span, message, help);
     throw BAIL;
+  }
+
+  /** Records the height of a new node over its children; too high is an error (KV2304). */
+  node<E extends Expr>(e: E, ...children: readonly Expr[]): E {
+    let h = 0;
+    for (const c of children) h = Math.max(h, this.heights.get(c) ?? 1);
+    if (h + 1 > MAX_EXPR_DEPTH) this.tooDeep(e.span);
+    this.heights.set(e, h + 1);
+    return e;
+  }
+
+  /** Runs a recursive step of the parser, refusing to go deeper than `MAX_EXPR_DEPTH`. */
+  nested<T>(f: () => T): T {
+    if (this.nesting >= MAX_EXPR_DEPTH) this.tooDeep(this.peek().span);
+    this.nesting++;
+    try {
+      return f();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  tooDeep(span: Span): never {
+    return this.fail(
+      'KV2304',
+      span,
+      `expression nested more than ${MAX_EXPR_DEPTH} levels deep`,
+      'split it into several rules, or name parts with `for` binders',
+    );
   }
 
   /** `expected X, found Y` at the current token. */
@@ -446,11 +520,17 @@ class Parser {
   }
 
   parseExpr(): Expr {
-    const left = this.parseOr();
-    if (!this.atKeyword('implies')) return left;
-    this.next();
-    const right = this.parseExpr();
-    return { kind: 'implies', left, right, span: cover(left.span, right.span) };
+    return this.nested(() => {
+      const left = this.parseOr();
+      if (!this.atKeyword('implies')) return left;
+      this.next();
+      const right = this.parseExpr();
+      return this.node(
+        { kind: 'implies', left, right, span: cover(left.span, right.span) },
+        left,
+        right,
+      );
+    });
   }
 
   parseOr(): Expr {
@@ -458,7 +538,11 @@ class Parser {
     while (this.atKeyword('or')) {
       this.next();
       const right = this.parseAnd();
-      left = { kind: 'or', left, right, span: cover(left.span, right.span) };
+      left = this.node(
+        { kind: 'or', left, right, span: cover(left.span, right.span) },
+        left,
+        right,
+      );
     }
     return left;
   }
@@ -468,16 +552,22 @@ class Parser {
     while (this.atKeyword('and')) {
       this.next();
       const right = this.parseNot();
-      left = { kind: 'and', left, right, span: cover(left.span, right.span) };
+      left = this.node(
+        { kind: 'and', left, right, span: cover(left.span, right.span) },
+        left,
+        right,
+      );
     }
     return left;
   }
 
   parseNot(): Expr {
     if (!this.atKeyword('not')) return this.parseCompare();
-    const kw = this.next();
-    const operand = this.parseNot();
-    return { kind: 'not', operand, span: cover(kw.span, operand.span) };
+    return this.nested(() => {
+      const kw = this.next();
+      const operand = this.parseNot();
+      return this.node({ kind: 'not', operand, span: cover(kw.span, operand.span) }, operand);
+    });
   }
 
   /** The comparison operator at the current token, if any. */
@@ -513,8 +603,8 @@ class Parser {
       );
     }
     return op.kind === 'compare'
-      ? { kind: 'compare', op: op.op, left, right, span }
-      : { kind: 'order', op: op.op, left, right, span };
+      ? this.node({ kind: 'compare', op: op.op, left, right, span }, left, right)
+      : this.node({ kind: 'order', op: op.op, left, right, span }, left, right);
   }
 
   parsePostfix(): Expr {
@@ -525,13 +615,16 @@ class Parser {
       if (t.kind !== 'ident') this.expected('an attribute name');
       this.next();
       if (!this.atPunct('(')) {
-        e = {
-          kind: 'attr',
-          object: e,
-          attr: t.text,
-          attrSpan: t.span,
-          span: cover(e.span, t.span),
-        };
+        e = this.node(
+          {
+            kind: 'attr',
+            object: e,
+            attr: t.text,
+            attrSpan: t.span,
+            span: cover(e.span, t.span),
+          },
+          e,
+        );
         continue;
       }
       const open = this.next();
@@ -553,14 +646,18 @@ class Parser {
         );
       }
       this.expectPunct(')');
-      e = {
-        kind: 'call',
-        object: e,
-        method: t.text,
-        methodSpan: t.span,
+      e = this.node(
+        {
+          kind: 'call',
+          object: e,
+          method: t.text,
+          methodSpan: t.span,
+          arg,
+          span: { start: e.span.start, end: this.lastEnd },
+        },
+        e,
         arg,
-        span: { start: e.span.start, end: this.lastEnd },
-      };
+      );
     }
     return e;
   }
@@ -580,7 +677,9 @@ class Parser {
           const e = this.parseExpr();
           const close = this.expectPunct(')');
           // Parentheses make no node; the span grows so that diagnostics underline them too.
-          return { ...e, span: cover(t.span, close.span) };
+          const inParens = { ...e, span: cover(t.span, close.span) };
+          this.heights.set(inParens, this.heights.get(e) ?? 1);
+          return inParens;
         }
         return this.expected('an expression');
       case 'keyword':
@@ -595,13 +694,18 @@ class Parser {
             const binder = this.parseBinder();
             this.expectPunct(':');
             const body = this.parseExpr();
-            return {
-              kind: 'quantifier',
-              quantifier: t.text,
-              binder,
+            const of = 'of' in binder.domain ? [binder.domain.of] : [];
+            return this.node(
+              {
+                kind: 'quantifier',
+                quantifier: t.text,
+                binder,
+                body,
+                span: cover(t.span, body.span),
+              },
               body,
-              span: cover(t.span, body.span),
-            };
+              ...of,
+            );
           }
           case 'installed':
           case 'catalog':

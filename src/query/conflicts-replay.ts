@@ -200,9 +200,17 @@ export interface LoadMatrix {
   readonly patches: readonly string[];
   /** `alone[i]`: why patch i cannot be loaded on an empty system, or null when it can. */
   readonly alone: readonly (Rejection | null)[];
-  /** `cells[i][j]`: patch j loaded where patch i is installed; null on the diagonal. */
+  /**
+   * `cells[i][j]`: patch j loaded where patch i is installed; null on the diagonal. Rows after
+   * the deadline are missing (`complete` false): read cells with `?.`.
+   */
   readonly cells: readonly (readonly (PairResult | null)[])[];
+  /** False when the deadline came before every row was computed. */
+  readonly complete: boolean;
 }
+
+/** Simulator steps of the load matrix taken whatever the deadline (milliseconds of work). */
+const MATRIX_FREE_STEPS = 10_000;
 
 /**
  * The load matrix: `insmod a; insmod b` from an empty system for every ordered pair of
@@ -211,17 +219,27 @@ export interface LoadMatrix {
  * @example
  * loadMatrix(cat, rules).cells[1]?.[0] // test_klp_state on test_klp_state2: rejected
  */
-export function loadMatrix(cat: Catalog, rules: KernelRules): LoadMatrix {
+export function loadMatrix(
+  cat: Catalog,
+  rules: KernelRules,
+  deadline: number = Number.POSITIVE_INFINITY,
+): LoadMatrix {
   const names = cat.patches.map((p) => p.name);
   const opts = { rules, catalog: cat, transitions: 'auto' } as const;
   const firsts = names.map((a) => step(EMPTY_SYSTEM, { kind: 'insmod', patch: a }, opts));
   const alone = firsts.map((first, i) =>
     first.result === 'ok' ? null : rejectionOf(first, names[i] ?? '', EMPTY_SYSTEM),
   );
-  const cells = names.map((a, i) => {
+  const cells: (PairResult | null)[][] = [];
+  // n² simulator steps: the deadline is checked once per row (n steps), after the first
+  // MATRIX_FREE_STEPS, so a small catalog always gets its whole matrix.
+  for (const [i, a] of names.entries()) {
+    if (i * names.length >= MATRIX_FREE_STEPS && Date.now() >= deadline) {
+      return { patches: names, alone, cells, complete: false };
+    }
     const first = firsts[i];
     if (first === undefined) throw new Error('unreachable: one first step per patch');
-    return names.map((b): PairResult | null => {
+    const row = names.map((b): PairResult | null => {
       if (a === b) return null;
       if (first.result !== 'ok') {
         return { kind: 'not-installable', rejection: rejectionOf(first, a, EMPTY_SYSTEM) };
@@ -233,6 +251,7 @@ export function loadMatrix(cat: Catalog, rules: KernelRules): LoadMatrix {
         ? { kind: 'ok', klpPatches: final.klpPatches }
         : { kind: 'rejected', rejection: rejectionOf(out, b, first.system) };
     });
-  });
-  return { patches: names, alone, cells };
+    cells.push(row);
+  }
+  return { patches: names, alone, cells, complete: true };
 }

@@ -593,26 +593,32 @@ export async function findConflicts(
     throw new RangeError(`limit must be a positive integer, got ${limit}`);
   const names = cat.patches.map((p) => p.name);
   const index = new Map(names.map((n, i) => [n, i]));
-  const matrix = loadMatrix(cat, rules.kernel);
-  const sim = new Rollouts(cat, rules.kernel);
+  const deadline = started + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const solvers = {
     map: await incremental(),
     rollout: await incremental(),
     cover: await incremental(),
   };
+  // The matrix gets at most half the time left: the enumeration, which proves, needs the rest.
+  const matrix = loadMatrix(cat, rules.kernel, Date.now() + (deadline - Date.now()) / 2);
+  const sim = new Rollouts(cat, rules.kernel);
   let status: ConflictStatus;
   let e: Enumeration | null = null;
   try {
-    e = new Enumeration(cat, rules.symbolic, solvers, sim, {
-      deadline: started + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-      rlimit: opts.rlimit,
-      progress: opts.progress ?? (() => {}),
-      simulateFirst: opts.tactics?.simulateFirst ?? true,
-      mustPrecede: (opts.tactics?.pairwiseOrders ?? true) ? mustPrecede(matrix) : null,
-    });
-    if (opts.tactics?.seedFromMatrix ?? true)
-      for (const c of smallConflicts(matrix)) e.addConflict(c);
     try {
+      // Encoding thousands of patches takes a while: not begun after the deadline.
+      if (cat.patches.length > 100 && Date.now() >= deadline) {
+        throw new Stop('timeout', 'the time budget ran out');
+      }
+      e = new Enumeration(cat, rules.symbolic, solvers, sim, {
+        deadline,
+        rlimit: opts.rlimit,
+        progress: opts.progress ?? (() => {}),
+        simulateFirst: opts.tactics?.simulateFirst ?? true,
+        mustPrecede: (opts.tactics?.pairwiseOrders ?? true) ? mustPrecede(matrix) : null,
+      });
+      if (opts.tactics?.seedFromMatrix ?? true)
+        for (const c of smallConflicts(matrix)) e.addConflict(c);
       const end = await e.run(limit);
       status =
         end === 'complete' && e.found.length <= limit
@@ -627,10 +633,31 @@ export async function findConflicts(
   }
   const byName = (set: readonly number[]): string[] =>
     [...set].sort((a, b) => a - b).flatMap((i) => (names[i] === undefined ? [] : [names[i]]));
-  const found = e.found.map(byName).sort((a, b) => a.length - b.length || compareBy(index, a, b));
-  const conflicts = found.slice(0, limit).map((c) => explain(c, sim));
+  const found = (e?.found ?? [])
+    .map(byName)
+    .sort((a, b) => a.length - b.length || compareBy(index, a, b));
+  // Each conflict is replayed on the simulator (a check of the solver); past the deadline, by
+  // at most half a second, the rest are counted in `known` but not shown.
+  const replayUntil = deadline + 500;
+  const conflicts: Conflict[] = [];
+  for (const c of found.slice(0, limit)) {
+    if (Date.now() >= replayUntil) break;
+    conflicts.push(explain(c, sim));
+  }
+  if (conflicts.length < Math.min(found.length, limit) && status.kind === 'complete') {
+    status = {
+      kind: 'unknown',
+      reason: 'timeout',
+      detail: 'the time ran out while the conflicts were replayed on the simulator',
+    };
+  }
   let unminimized: string[] | null = null;
-  if (status.kind === 'unknown' && e.unminimized !== null) {
+  if (
+    status.kind === 'unknown' &&
+    e !== null &&
+    e.unminimized !== null &&
+    Date.now() < replayUntil
+  ) {
     const set = byName(e.unminimized);
     if (sim.findOrder(set, REPLAY_BUDGET) === null) unminimized = set;
   }
@@ -640,16 +667,20 @@ export async function findConflicts(
     conflicts,
     known: found.length,
     status,
-    conflictFree: e.conflictFree
+    conflictFree: (e?.conflictFree ?? [])
       .map(byName)
       .sort((a, b) => b.length - a.length || compareBy(index, a, b)),
     unminimized,
     matrix,
     stats: {
-      solverChecks: e.checks,
-      work: e.work,
-      orders: e.orders,
-      seeds: e.seeds,
+      solverChecks: e?.checks ?? 0,
+      work: e?.work ?? {
+        map: { checks: 0, ms: 0 },
+        rollout: { checks: 0, ms: 0 },
+        cover: { checks: 0, ms: 0 },
+      },
+      orders: e?.orders ?? 0,
+      seeds: e?.seeds ?? 0,
       simulatorSteps: sim.steps,
       ms: Date.now() - started,
     },
@@ -705,7 +736,8 @@ function smallConflicts(m: LoadMatrix): number[][] {
       out.push([i]);
       continue;
     }
-    for (let j = i + 1; j < m.patches.length; j++) {
+    // Only rows the matrix has (it stops at its deadline) can show a pair.
+    for (let j = i + 1; j < m.cells.length; j++) {
       if (!installable[j]) continue;
       if (m.cells[i]?.[j]?.kind === 'rejected' && m.cells[j]?.[i]?.kind === 'rejected')
         out.push([i, j]);

@@ -121,6 +121,27 @@ export async function diffRules(input: DiffRulesInput): Promise<DiffRulesResult>
     initial,
   };
   const { catalog: cat } = input;
+  if (cat.patches.length === 0) {
+    // No patch, no operation: nothing either rule set could admit or reject. Said at once
+    // instead of unrolling an empty transition system until the deadline.
+    const none = (admits: string, rejects: string): DirectionResult => ({
+      admits,
+      rejects,
+      verdict: 'none',
+      scenario: null,
+      proof: null,
+      depth: 0,
+    });
+    return {
+      ...base,
+      verdict: 'agree',
+      summary: 'agree: the catalog has no patches, so there is no operation to tell them apart',
+      leftOnly: none(input.left.name, input.right.name),
+      rightOnly: none(input.right.name, input.left.name),
+      error: null,
+      ms: performance.now() - started,
+    };
+  }
   const kernels = [kernelRules(input.left), kernelRules(input.right)] as const;
   const stacks = kernels.map((k) => installStack(cat, k, initial, transitions));
   for (const [i, s] of stacks.entries()) {

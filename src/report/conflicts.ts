@@ -134,9 +134,9 @@ function matrixText(r: ConflictReport, width: number): string[] {
     }
   });
   lines.push(
-    `load matrix: insmod of the column's patch where the row's patch is installed (${plural(rejected.length, 'pair')} refused)`,
+    `load matrix: insmod of the column's patch where the row's patch is installed (${plural(rejected.length, 'pair')} refused${m.complete ? '' : `; partial: the time ran out after ${m.cells.length} of ${n} rows`})`,
   );
-  if (n <= GRID_MAX) {
+  if (n > 0 && n <= GRID_MAX && m.complete) {
     const num = (i: number) => String(i + 1);
     const numWidth = num(n - 1).length;
     const nameWidth = Math.max(...m.patches.map((p) => p.length));
@@ -320,6 +320,7 @@ export function conflictsJson(meta: { readonly file: string }, r: ConflictReport
     conflictFree: r.conflictFree,
     unminimized: r.unminimized,
     matrix: {
+      complete: r.matrix.complete,
       patches: r.matrix.patches,
       alone: r.matrix.patches.map((patch, i) => {
         const a = r.matrix.alone[i];

@@ -113,7 +113,9 @@ export function diffRulesText(r: DiffRulesResult, width = 100): string {
     switch (d.verdict) {
       case 'none':
         head(
-          `${title}: nothing (proved: an inductive invariant of both systems in lockstep, initiation, consecution and safety each unsat)`,
+          d.proof === null
+            ? `${title}: nothing (the catalog has no patches: no operation exists)`
+            : `${title}: nothing (proved: an inductive invariant of both systems in lockstep, initiation, consecution and safety each unsat)`,
         );
         break;
       case 'unknown':

@@ -56,6 +56,9 @@ export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
   );
 }
 
+/** The most characters of a span's text a JSON diagnostic carries. */
+const MAX_JSON_TEXT = 200;
+
 /** The JSON form of a diagnostic, for `--format json`. */
 export function diagnosticJson(d: Diagnostic): Record<string, unknown> {
   if (d.offset !== undefined) {
@@ -70,6 +73,10 @@ export function diagnosticJson(d: Diagnostic): Record<string, unknown> {
   }
   const start = d.source.position(d.span.start);
   const end = d.source.position(d.span.end);
+  const text = d.source.text.slice(
+    d.span.start,
+    Math.min(d.span.end, d.span.start + MAX_JSON_TEXT),
+  );
   return {
     code: d.code,
     severity: d.severity,
@@ -79,14 +86,49 @@ export function diagnosticJson(d: Diagnostic): Record<string, unknown> {
     column: start.col,
     endLine: end.line,
     endColumn: end.col,
-    text: d.source.text.slice(d.span.start, d.span.end),
+    text: d.span.end - d.span.start > MAX_JSON_TEXT ? `${text}…` : text,
     ...(d.help === undefined ? {} : { help: d.help }),
   };
 }
 
 /**
+ * Characters that must never reach a terminal as they are: C0 and C1 controls, DEL, and the
+ * invisible or reordering format characters (zero-width, bidirectional overrides, BOM).
+ */
+function isUnsafe(n: number): boolean {
+  return (
+    (n < 0x20 && n !== 0x09) ||
+    (n >= 0x7f && n <= 0x9f) ||
+    (n >= 0x200b && n <= 0x200f) ||
+    (n >= 0x2028 && n <= 0x202e) ||
+    (n >= 0x2060 && n <= 0x2069) ||
+    n === 0xfeff
+  );
+}
+
+/**
+ * Text from an input made safe to print: every control or invisible character becomes a
+ * visible `\u{1b}` escape, so an input cannot move the cursor, set a terminal title or hide text.
+ *
+ * @example
+ * escapeControl('a\x1b[2Jb') // 'a\\u{1b}[2Jb'
+ */
+export function escapeControl(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const n = text.charCodeAt(i);
+    if (!isUnsafe(n)) continue;
+    out += `${text.slice(from, i)}\\u{${n.toString(16)}}`;
+    from = i + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/**
  * Renders `file:line:col: error[CODE]: message`, a code frame with the span underlined, and
- * the help line.
+ * the help line. Everything from the input is escaped (`escapeControl`), and the frame shows at
+ * most `FRAME_WIDTH` characters of the line, around the span.
  *
  * @example
  * renderDiagnostic(d)
@@ -98,29 +140,50 @@ export function diagnosticJson(d: Diagnostic): Record<string, unknown> {
  */
 export function renderDiagnostic(d: Diagnostic): string {
   if (d.offset !== undefined) {
-    const head = `${d.source.file}: offset 0x${d.offset.toString(16)}: ${d.severity}[${d.code}]: ${d.message}`;
-    return d.help === undefined ? head : `${head}\n  = help: ${d.help}`;
+    const head = `${escapeControl(d.source.file)}: offset 0x${d.offset.toString(16)}: ${d.severity}[${d.code}]: ${escapeControl(d.message)}`;
+    return d.help === undefined ? head : `${head}\n  = help: ${escapeControl(d.help)}`;
   }
-  const out = [`${d.source.location(d.span.start)}: ${d.severity}[${d.code}]: ${d.message}`];
-  out.push(...codeFrame(d.source, d.span));
+  const out = [
+    `${escapeControl(d.source.location(d.span.start))}: ${d.severity}[${d.code}]: ${escapeControl(d.message)}`,
+  ];
+  if (d.source.text !== '') out.push(...codeFrame(d.source, d.span));
   for (const r of d.related ?? []) {
-    out.push(`  = note: ${r.message} (${r.source.location(r.span.start)})`);
+    out.push(
+      `  = note: ${escapeControl(r.message)} (${escapeControl(r.source.location(r.span.start))})`,
+    );
   }
-  if (d.help !== undefined) out.push(`  = help: ${d.help}`);
+  if (d.help !== undefined) out.push(`  = help: ${escapeControl(d.help)}`);
   return out.join('\n');
 }
+
+/** The most characters of a source line a code frame shows. */
+export const FRAME_WIDTH = 100;
 
 function codeFrame(source: Source, span: Span): string[] {
   const start = source.position(span.start);
   const end = source.position(Math.max(span.start, span.end - 1));
   const gutter = String(start.line).length;
   const pad = ' '.repeat(gutter);
-  const text = source.lineText(start.line);
-  const lastCol = end.line === start.line ? end.col : text.length;
-  const width = Math.max(1, lastCol - start.col + 1);
+  const line = source.lineText(start.line);
+  const lastCol = end.line === start.line ? end.col : line.length;
+  // A window of the line around the span: 30 characters before it, the rest after.
+  const from = Math.max(0, Math.min(start.col - 1 - 30, line.length - FRAME_WIDTH));
+  const to = Math.min(line.length, from + FRAME_WIDTH);
+  let shown = from > 0 ? '…' : '';
+  let caretStart = -1;
+  let caretEnd = -1;
+  for (let i = from; i < to; i++) {
+    if (i === start.col - 1) caretStart = shown.length;
+    shown += escapeControl(line.charAt(i));
+    if (i === lastCol - 1) caretEnd = shown.length;
+  }
+  if (caretStart < 0) caretStart = shown.length;
+  if (caretEnd < 0) caretEnd = start.col - 1 >= to ? caretStart + 1 : shown.length;
+  if (to < line.length) shown += '…';
+  const width = Math.max(1, caretEnd - caretStart);
   return [
     `${pad} |`,
-    `${start.line} | ${text}`,
-    `${pad} | ${' '.repeat(start.col - 1)}${'^'.repeat(width)}`,
+    `${start.line} | ${shown}`,
+    `${pad} | ${' '.repeat(caretStart)}${'^'.repeat(width)}`,
   ];
 }

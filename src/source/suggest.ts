@@ -22,17 +22,24 @@ export function editDistance(a: string, b: string): number {
   return at(a.length, b.length);
 }
 
+/** Words longer than this get no suggestion: no key, rule or module name is that long. */
+export const MAX_SUGGEST_LENGTH = 128;
+
 /**
  * The closest candidate within a distance that grows with the word's length, or undefined.
+ * Bounded: a word or candidate over `MAX_SUGGEST_LENGTH` characters, or one whose length differs
+ * by more than the allowed distance, is never compared, so the table stays under 130x130.
  *
  * @example
  * suggest('replase', ['replace', 'replace_set', 'states']) // 'replace'
  */
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length > MAX_SUGGEST_LENGTH) return undefined;
   const limit = Math.max(1, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestDist = Number.POSITIVE_INFINITY;
   for (const c of candidates) {
+    if (c.length > MAX_SUGGEST_LENGTH || Math.abs(c.length - word.length) > limit) continue;
     const dist = editDistance(word.toLowerCase(), c.toLowerCase());
     if (dist < bestDist && dist <= limit) {
       best = c;

@@ -10,10 +10,21 @@ import { fixtureEntries, loadFixture } from './helpers.ts';
 const results = fixtureEntries().map((file) => ({ file, result: loadFixture(file) }));
 const diagnostics = results.flatMap((x) => x.result.diagnostics);
 
+/**
+ * Codes no checked-in file can produce: a FIFO or device (KV0126), a file over 4 MiB (KV0127),
+ * and KV0003, an `initial` stack the rules refuse, is a command-line code (src/cli/codes.ts). test/fuzz has a
+ * case for each.
+ */
+const NOT_FROM_FIXTURES = ['KV0126', 'KV0127'];
+
 describe('INGEST_CODES', () => {
   it('covers exactly the codes the fixtures produce', () => {
     const seen = [...new Set(diagnostics.map((d) => d.code))].sort();
-    expect(seen).toEqual(Object.keys(INGEST_CODES).sort());
+    expect(seen).toEqual(
+      Object.keys(INGEST_CODES)
+        .filter((c) => !NOT_FROM_FIXTURES.includes(c))
+        .sort(),
+    );
   });
 
   it('describes each code in one line', () => {

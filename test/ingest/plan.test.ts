@@ -3,6 +3,7 @@
  * resolved against the plan file, and an injected file reader.
  */
 import { describe, expect, it } from 'vitest';
+import { setReaderLimits } from '../../src/ingest/fs.ts';
 import { loadPlanFile, type Plan, parsePlan } from '../../src/ingest/index.ts';
 import { formatOp } from '../../src/model/op.ts';
 import { patch } from '../../src/model/patch.ts';
@@ -139,7 +140,7 @@ describe('the catalog file reader', () => {
   const plan = (path: string) =>
     new Source('plans/nightly.yaml', `catalog: ${path}\nsteps:\n  - insmod: a\n`);
 
-  it('gets paths relative to the plan directory, and absolute paths unchanged', () => {
+  it('gets paths relative to the plan directory, and refuses paths outside it', () => {
     const asked: string[] = [];
     const readFile = (path: string) => {
       asked.push(path);
@@ -148,8 +149,29 @@ describe('the catalog file reader', () => {
     expect(parsePlan(plan('streams/x.yaml'), readFile).value?.catalogSource?.file).toBe(
       'plans/streams/x.yaml',
     );
-    expect(parsePlan(plan('/srv/x.yaml'), readFile).value?.catalogSource?.file).toBe('/srv/x.yaml');
-    expect(asked).toEqual(['plans/streams/x.yaml', '/srv/x.yaml']);
+    for (const outside of ['/srv/x.yaml', '../x.yaml', 'streams/../../x.yaml']) {
+      const { value, diagnostics } = parsePlan(plan(outside), readFile);
+      expect(value).toBeNull();
+      expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+        ['KV0128', `catalog \`${outside}\` is outside the plan's folder`],
+      ]);
+    }
+    expect(asked).toEqual(['plans/streams/x.yaml']);
+  });
+
+  it('reads paths outside the plan directory with --allow-outside', () => {
+    const asked: string[] = [];
+    setReaderLimits({ allowOutside: true });
+    try {
+      const read = (path: string) => {
+        asked.push(path);
+        return catalog;
+      };
+      expect(parsePlan(plan('/srv/x.yaml'), read).value?.catalogSource?.file).toBe('/srv/x.yaml');
+    } finally {
+      setReaderLimits({});
+    }
+    expect(asked).toEqual(['/srv/x.yaml']);
   });
 
   it('reports problems of the catalog against the catalog file', () => {

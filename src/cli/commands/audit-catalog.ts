@@ -119,7 +119,7 @@ export function readAuditInputs(
         : []
       : given.some((g) => g.trim() === 'none')
         ? []
-        : given.flatMap(patchList);
+        : given.flatMap((g) => patchList(g, '--policy'));
   const policies: CheckedRuleSet[] = [];
   for (const name of policyNames) {
     const rs = resolveAnyRules(name, null);

@@ -3,14 +3,26 @@
  * command line (`-` is standard input), and writing certificate files.
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { resolveRules } from '../../analysis/rulesets.ts';
+import { MAX_MODULE_NAME } from '../../ingest/catalog.ts';
 import { loadCatalogFile, parseCatalogBytes, type SourcedCatalog } from '../../ingest/index.ts';
 import type { CheckedRuleSet } from '../../lang/checker.ts';
 import type { Catalog } from '../../model/catalog.ts';
 import { didYouMean } from '../../source/suggest.ts';
-import type { OptionSpec } from '../args.ts';
+import type { OptionSpec, Parsed } from '../args.ts';
 import type { RunContext } from '../command.ts';
 import { UsageError } from '../exit.ts';
 
@@ -66,19 +78,41 @@ export const MODE_OPTION: OptionSpec = {
     'auto: only steady configurations count; manual: configurations with a pending transition count too',
 };
 
-/** `--initial a,b` and the like: the names, bottom to top. */
-export function patchList(text: string | undefined): string[] {
-  return (text ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+/**
+ * `--initial a,b` and the like: the names, bottom to top. An empty entry (`a,,b`), a patch
+ * named twice or a name longer than a module name can be is a usage error.
+ */
+export function patchList(text: string | undefined, option = '--initial'): string[] {
+  if (text === undefined) return [];
+  const names = text.split(',').map((s) => s.trim());
+  if (names.length === 1 && names[0] === '') return [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (name === '') {
+      throw new UsageError(`empty patch name in \`${option}\``, 'separate names with one comma');
+    }
+    if (name.length > MAX_MODULE_NAME) {
+      throw new UsageError(
+        `\`${option}\`: a patch name is ${name.length} characters long`,
+        `module names have at most ${MAX_MODULE_NAME} characters`,
+      );
+    }
+    if (seen.has(name)) {
+      throw new UsageError(
+        `\`${option}\` names patch \`${name}\` twice`,
+        'a module can be loaded only once',
+      );
+    }
+    seen.add(name);
+  }
+  return names;
 }
 
 /** A usage error, with a suggestion, unless the catalog has a patch of that name. */
 export function requirePatch(cat: Catalog, name: string, what: string): void {
   if (cat.byName.has(name)) return;
   throw new UsageError(
-    `${what}: patch \`${name}\` is not in the catalog`,
+    `${what}: patch \`${name.length > 40 ? `${name.slice(0, 39)}…` : name}\` is not in the catalog`,
     didYouMean(
       name,
       cat.patches.map((p) => p.name),
@@ -169,14 +203,119 @@ export function certificateOption(what: string): OptionSpec {
   return { name: 'certificate', kind: 'value', metavar: 'DIR', description: what };
 }
 
+/** `--replace-certificate`: an existing, non-empty `--certificate DIR` may be replaced. */
+export const REPLACE_CERTIFICATE_OPTION: OptionSpec = {
+  name: 'replace-certificate',
+  kind: 'flag',
+  description: 'replace the certificate folder if it exists and is not empty (refused otherwise)',
+};
+
+/** Where nothing may be written: pseudo file systems (writes there never end or do harm). */
+const PSEUDO = ['/proc', '/sys', '/dev'];
+
 /**
- * Writes certificate files (SMT-LIB queries and the like) into `dir`, creating it: what every
- * `--certificate DIR` does.
+ * `--certificate DIR` checked before any work: it must be a folder that can be created and
+ * written, empty or absent (or `--replace-certificate`). A usage error otherwise, so a long
+ * proof never ends in a stack trace at the last step.
+ *
+ * @example
+ * const dir = certificateDir(parsed); // null without --certificate
+ */
+export function certificateDir(parsed: Parsed): string | null {
+  const dir = parsed.values.get('certificate');
+  if (dir === undefined) {
+    if (parsed.flags.has('replace-certificate')) {
+      throw new UsageError('`--replace-certificate` needs `--certificate DIR`');
+    }
+    return null;
+  }
+  const where = `certificate folder \`${dir}\``;
+  if (dir === '') throw new UsageError('`--certificate` needs a folder name');
+  const abs = resolve(dir);
+  if (PSEUDO.some((p) => abs === p || abs.startsWith(`${p}/`))) {
+    throw new UsageError(`${where} is in \`${abs.split('/')[1]}\``, 'write it to a real folder');
+  }
+  let existing = abs;
+  for (;;) {
+    const st = statOrNull(existing);
+    if (st !== null) {
+      if (!st.isDirectory()) {
+        throw new UsageError(
+          existing === abs ? `${where} is a file` : `${where} is below the file \`${existing}\``,
+          'give the path of a folder, new or empty',
+        );
+      }
+      break;
+    }
+    const up = dirname(existing);
+    if (up === existing) break;
+    existing = up;
+  }
+  if (existing === abs && readdirSync(abs).length > 0 && !parsed.flags.has('replace-certificate')) {
+    throw new UsageError(
+      `${where} is not empty`,
+      'give a new or empty folder, or pass `--replace-certificate` to replace it',
+    );
+  }
+  // A real write: catches read-only file systems and permissions that access() misses.
+  try {
+    rmdirSync(mkdtempSync(join(existing, '.klp-verify-probe-')));
+  } catch (e) {
+    throw new UsageError(`${where} cannot be written: ${errnoText(e)}`);
+  }
+  return dir;
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function errnoText(e: unknown): string {
+  const code = e instanceof Error && 'code' in e ? String(e.code) : '';
+  const words: Record<string, string> = {
+    EROFS: 'read-only file system',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOSPC: 'no space left on the device',
+    ENOTDIR: 'a parent is not a folder',
+    EEXIST: 'a file is in the way',
+  };
+  return words[code] ?? (code === '' ? String(e) : code);
+}
+
+/**
+ * Writes certificate files (SMT-LIB queries and the like) as the folder `dir`, atomically: into
+ * a temporary folder next to it, renamed to `dir` when every file is complete (an existing
+ * `dir`, checked by `certificateDir`, is replaced whole). An interrupted run leaves no partial
+ * folder under `dir`'s name and never mixes in files of an earlier run. A failure is a usage
+ * error (exit 2), never a stack trace.
  */
 export function writeFiles(
   dir: string,
   files: readonly { readonly name: string; readonly text: string }[],
 ): void {
-  mkdirSync(dir, { recursive: true });
-  for (const f of files) writeFileSync(join(dir, f.name), f.text);
+  const abs = resolve(dir);
+  let tmp: string | null = null;
+  try {
+    mkdirSync(dirname(abs), { recursive: true });
+    tmp = mkdtempSync(join(dirname(abs), `.${basename(abs)}.tmp-`));
+    // mkdtemp makes the folder private (0700); a certificate is meant to be shared.
+    chmodSync(tmp, 0o755);
+    for (const f of files) writeFileSync(join(tmp, f.name), f.text);
+    const old = statOrNull(abs) === null ? null : `${tmp}.old`;
+    if (old !== null) renameSync(abs, old);
+    renameSync(tmp, abs);
+    tmp = null;
+    if (old !== null) rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    if (tmp !== null) rmSync(tmp, { recursive: true, force: true });
+    if (e instanceof Error && 'code' in e) {
+      throw new UsageError(`cannot write certificate folder \`${dir}\`: ${errnoText(e)}`);
+    }
+    throw e;
+  }
 }

@@ -72,12 +72,15 @@ const HELP = {
   },
 };
 
+/** The most `--limit` accepts. */
+const MAX_LIMIT = 1_000_000;
+
 function positiveNumber(text: string, option: string, integer: boolean): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+  const n = /^[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n > 0 && n <= MAX_LIMIT) || (integer && !Number.isInteger(n))) {
     throw new UsageError(
       `\`${text}\` is not a valid value for \`--${option}\``,
-      integer ? 'give a positive whole number' : 'give a positive number of seconds',
+      integer ? `give a whole number from 1 to ${MAX_LIMIT}` : 'give a positive number of seconds',
     );
   }
   return n;

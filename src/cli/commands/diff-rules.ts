@@ -12,11 +12,13 @@ import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
+  certificateDir,
   certificateOption,
   initialOption,
   loadCatalogOption,
   loadRulesOption,
   MODE_OPTION,
+  REPLACE_CERTIFICATE_OPTION,
   TEXT_JSON,
   transitionsOption,
   writeFiles,
@@ -34,6 +36,7 @@ const OPTIONS: readonly OptionSpec[] = [
   certificateOption(
     'write the SMT-LIB queries of each proof there (DIR/left-only/, DIR/right-only/), each expected unsat',
   ),
+  REPLACE_CERTIFICATE_OPTION,
 ];
 
 const HELP = {
@@ -74,6 +77,8 @@ export const diffRulesCommand: CommandSpec = {
     if (r1 === undefined || r2 === undefined)
       throw new UsageError('missing rule sets R1 R2', `usage: ${HELP.usage}`);
     if (extra !== undefined) throw new UsageError(`unexpected argument \`${extra}\``);
+    // Checked before any work: a bad folder must not cost the whole run.
+    const dir = certificateDir(parsed);
     const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const cat = await loadCatalogOption(ctx, HELP.usage);
     if (cat === null) return badInput;
@@ -93,8 +98,7 @@ export const diffRulesCommand: CommandSpec = {
     });
     io.progress('');
     if (outcome.verdict === 'error') throw new UsageError(outcome.summary);
-    const dir = parsed.values.get('certificate');
-    if (dir !== undefined) writeCertificates(dir, outcome);
+    if (dir !== null) writeCertificates(dir, outcome);
     const r = outcome;
     const status =
       r.verdict === 'agree' ? EXIT.ok : r.verdict === 'differ' ? EXIT.findings : EXIT.unknown;

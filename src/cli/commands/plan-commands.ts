@@ -10,7 +10,7 @@ import { certificateFiles, provePlan, type StepProofResult } from '../../analysi
 import { loadPlanFile, type Plan, parsePlanBytes } from '../../ingest/index.ts';
 import { planCheckText, planJson, planTranscript, planVerdict } from '../../report/plan.ts';
 import { type Diagnostic, hasErrors } from '../../source/diagnostic.ts';
-import type { OptionSpec } from '../args.ts';
+import type { OptionSpec, Parsed } from '../args.ts';
 import {
   badInput,
   type CommandSpec,
@@ -19,7 +19,14 @@ import {
   result,
 } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
-import { RULES_OPTION, STDIN_NAME, TEXT_JSON, writeFiles } from './common.ts';
+import {
+  certificateDir,
+  REPLACE_CERTIFICATE_OPTION,
+  RULES_OPTION,
+  STDIN_NAME,
+  TEXT_JSON,
+  writeFiles,
+} from './common.ts';
 
 const TRANSITIONS_OPTION: OptionSpec = {
   name: 'transitions',
@@ -41,6 +48,7 @@ const CHECK_OPTIONS: readonly OptionSpec[] = [
     description:
       'write every solver query as a standalone SMT-LIB 2 file, its expected answer in a comment, to DIR/<plan>/',
   },
+  REPLACE_CERTIFICATE_OPTION,
 ];
 
 interface Settings {
@@ -73,7 +81,8 @@ function planSpec(
       const settings: Settings = {
         rules: ctx.args.values.get('rules'),
         transitions: ctx.args.values.get('transitions'),
-        certificate: ctx.args.values.get('certificate') ?? null,
+        // Checked before any work: a bad folder must not cost the whole run.
+        certificate: kind === 'check' ? certificateFolders(ctx.args) : null,
       };
       const results: PlanResult[] = [];
       let bad = false;
@@ -192,9 +201,33 @@ function planStatus(run: PlanRun, proofs: readonly StepProofResult[]): 0 | 1 | 3
   return proofs.some((p) => p.kind === 'unknown') ? EXIT.unknown : EXIT.ok;
 }
 
+/** The folder of a plan's certificate under `--certificate DIR`. */
+function planFolder(dir: string, planFile: string): string {
+  return join(dir, basename(planFile).replace(/\.(ya?ml|json)$/, ''));
+}
+
+/** `--certificate DIR`, checked before any work; two plans may not share a folder. */
+function certificateFolders(parsed: Parsed): string | null {
+  const dir = certificateDir(parsed);
+  if (dir === null) return null;
+  const seen = new Map<string, string>();
+  for (const file of parsed.positionals) {
+    const sub = planFolder(dir, file);
+    const other = seen.get(sub);
+    if (other !== undefined) {
+      throw new UsageError(
+        `plans \`${other}\` and \`${file}\` would write the same certificate folder \`${sub}\``,
+        'check them in two runs, with two certificate folders',
+      );
+    }
+    seen.set(sub, file);
+  }
+  return dir;
+}
+
 /** `--certificate DIR`: every query of every step, as DIR/<plan name>/step-N-<query>.smt2. */
 function writeCertificate(dir: string, planFile: string, proofs: readonly StepProofResult[]): void {
-  const sub = join(dir, basename(planFile).replace(/\.(ya?ml|json)$/, ''));
+  const sub = planFolder(dir, planFile);
   writeFiles(
     sub,
     certificateFiles(proofs).map((f) => ({ name: f.file, text: f.text })),

@@ -3,8 +3,6 @@
  * claims over every sequence of operations on a catalog, proved, refuted with a replayed
  * counterexample, or left unknown when the time runs out (src/prove/).
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { formatFunction } from '../../eval/value.ts';
 import { loadRuleSet } from '../../lang/load.ts';
 import type { Catalog } from '../../model/catalog.ts';
@@ -25,6 +23,7 @@ import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
+  certificateDir,
   INITIAL_OPTION,
   initialOption,
   KERNEL_RULES_OPTION,
@@ -140,6 +139,14 @@ export const proveCommand: CommandSpec = {
       throw new UsageError(`\`--while\` is only for \`prove original\``);
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\``);
+    if (query === 'loadable' && parsed.values.has('invariants')) {
+      throw new UsageError(
+        '`--invariants` has no meaning for `prove loadable`',
+        'it names the rule set of `prove invariant NAME`; leave it out',
+      );
+    }
+    // Checked before any work: a bad folder must not cost the whole run.
+    const dir = certificateDir(parsed);
     const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const q = await loadCatalogQuestion(ctx, HELP.usage);
     if (q === null) return badInput;
@@ -180,8 +187,7 @@ export const proveCommand: CommandSpec = {
     }
     io.progress('');
     if (r.verdict === 'error') throw new UsageError(r.statement);
-    const dir = parsed.values.get('certificate');
-    if (dir !== undefined && r.certificate !== null) writeCertificate(dir, r);
+    if (dir !== null && r.certificate !== null) writeCertificate(dir, r);
     const status =
       r.verdict === 'proved' ? EXIT.ok : r.verdict === 'refuted' ? EXIT.findings : EXIT.unknown;
     const text = () => proveText(r, io.columns);
@@ -214,22 +220,19 @@ function catalogFunction(cat: Catalog, text: string): KlpFunc {
 function writeCertificate(dir: string, r: ProveResult): void {
   const cert = r.certificate;
   if (cert === null) return;
-  writeFiles(dir, cert.files);
-  writeFileSync(
-    join(dir, 'certificate.json'),
-    `${stringify(
-      {
-        claim: r.statement,
-        method: cert.method,
-        expected: Object.fromEntries(cert.files.map((f) => [f.name, 'unsat'])),
-        variables: cert.variables,
-        ignored: cert.ignored,
-        selector: {
-          ...cert.selector,
-          otherValues: 'leave the configuration unchanged, as a failed operation does',
-        },
+  const description = `${stringify(
+    {
+      claim: r.statement,
+      method: cert.method,
+      expected: Object.fromEntries(cert.files.map((f) => [f.name, 'unsat'])),
+      variables: cert.variables,
+      ignored: cert.ignored,
+      selector: {
+        ...cert.selector,
+        otherValues: 'leave the configuration unchanged, as a failed operation does',
       },
-      2,
-    )}\n`,
-  );
+    },
+    2,
+  )}\n`;
+  writeFiles(dir, [...cert.files, { name: 'certificate.json', text: description }]);
 }

@@ -10,11 +10,13 @@ import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import {
   CATALOG_OPTION,
+  certificateDir,
   certificateOption,
   KERNEL_RULES_OPTION,
   loadCatalogQuestion,
   MODE_OPTION,
   patchList,
+  REPLACE_CERTIFICATE_OPTION,
   TEXT_JSON,
   writeFiles,
 } from './common.ts';
@@ -36,6 +38,7 @@ const OPTIONS: readonly OptionSpec[] = [
   KERNEL_RULES_OPTION,
   MODE_OPTION,
   certificateOption('when unreachable, write the SMT-LIB queries of the proof there'),
+  REPLACE_CERTIFICATE_OPTION,
 ];
 
 const HELP = {
@@ -90,20 +93,21 @@ export const upgradeCommand: CommandSpec = {
         );
       }
     }
+    // Checked before any work: a bad folder must not cost the whole run.
+    const dir = certificateDir(parsed);
     const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const q = await loadCatalogQuestion(ctx, HELP.usage);
     if (q === null) return badInput;
     const outcome = await upgrade({
       ...q,
-      from: patchList(parsed.values.get('from')),
-      to: patchList(parsed.values.get('to')),
+      from: patchList(parsed.values.get('from'), '--from'),
+      to: patchList(parsed.values.get('to'), '--to'),
       timeoutMs: ms,
       progress: io.progress,
     });
     io.progress('');
     if (outcome.verdict === 'error') throw new UsageError(outcome.summary);
-    const dir = parsed.values.get('certificate');
-    if (dir !== undefined && outcome.proof !== null) writeFiles(dir, outcome.proof.files);
+    if (dir !== null && outcome.proof !== null) writeFiles(dir, outcome.proof.files);
     const r = outcome;
     const status =
       r.verdict === 'reachable'

@@ -79,6 +79,7 @@ export const conflictsDocument = document({
   conflictFree: z.array(names).describe('sets shown conflict-free, largest first'),
   unminimized: names.nullable().describe('a set no order loads, not yet shrunk to a conflict'),
   matrix: z.strictObject({
+    complete: z.boolean().describe('false when the time ran out before every pair was loaded'),
     patches: names,
     alone: z.array(alone),
     pairs: z.array(pair),
