@@ -91,7 +91,11 @@ export function parseYaml(r: Reporter, emptyHelp: string, expected: Expected): V
     r.error('KV0102', { start: 0, end: 0 }, 'the file is empty', { help: emptyHelp });
     return null;
   }
-  if (isScalar(top) || (isMap(top) && !top.items.some((p) => hasKey(p.key, expected.keys)))) {
+  // With no keys to expect (a list, such as deployed stacks), the reader judges the shape itself.
+  if (
+    expected.keys.length > 0 &&
+    (isScalar(top) || (isMap(top) && !top.items.some((p) => hasKey(p.key, expected.keys))))
+  ) {
     notOfKind(r, expected);
     return null;
   }

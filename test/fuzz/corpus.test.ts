@@ -54,10 +54,11 @@ function expectCase(c: Case, r: { status: number; out: string; err: string }): v
   expect(RAW_CONTROL.test(both), 'raw control character in the output').toBe(false);
   expect(r.err.length, 'stderr size').toBeLessThanOrEqual(c.maxErr ?? MAX_ERR);
   if (c.secret !== undefined) expect(both, 'leaked file contents').not.toContain(c.secret);
-  if (c.code === 'usage') expect(r.err).toMatch(/^klp-verify: error: /m);
-  else if (c.code === ANY) expect(r.err).toMatch(/\[KV\d{4}\]|"code": ?"KV\d{4}"/);
+  // Diagnostics are on stderr as text, or in the one JSON document on stdout (--format json).
+  if (c.code === 'usage') expect(both).toMatch(/^klp-verify: error: |"code": ?"KV0001"/m);
+  else if (c.code === ANY) expect(both).toMatch(/\[KV\d{4}\]|"code": ?"KV\d{4}"/);
   else if (c.code !== null) {
-    expect(r.err).toMatch(new RegExp(`\\[${c.code}\\]|"code": ?"${c.code}"`));
+    expect(both).toMatch(new RegExp(`\\[${c.code}\\]|"code": ?"${c.code}"`));
   }
   expect({ status: r.status, err: r.status === c.exit ? '' : r.err.slice(0, 2000) }).toEqual({
     status: c.exit,

@@ -162,6 +162,12 @@ export const diagnostic = z
 /** `diagnostics`, optional on every document: warnings about the input. */
 export const diagnostics = z.array(diagnostic);
 
+/** How many diagnostics were left out of `diagnostics` (at most 50 are listed). */
+export const omittedDiagnostics = z
+  .int()
+  .min(1)
+  .describe('diagnostics left out: at most 50 are listed, errors first');
+
 /**
  * A document: `schemaVersion` first, the given fields, then the optional `diagnostics`.
  *
@@ -169,7 +175,12 @@ export const diagnostics = z.array(diagnostic);
  * const doc = document({ verdict: z.string() })
  */
 export function document<const T extends z.core.$ZodShape>(shape: T) {
-  return z.strictObject({ schemaVersion, ...shape, diagnostics: diagnostics.optional() });
+  return z.strictObject({
+    schemaVersion,
+    ...shape,
+    diagnostics: diagnostics.optional(),
+    omittedDiagnostics: omittedDiagnostics.optional(),
+  });
 }
 
 /**
@@ -180,7 +191,7 @@ export function document<const T extends z.core.$ZodShape>(shape: T) {
  * badInputDocument.parse({ schemaVersion: 1, diagnostics: [] })
  */
 export const badInputDocument = z
-  .strictObject({ schemaVersion, diagnostics })
+  .strictObject({ schemaVersion, diagnostics, omittedDiagnostics: omittedDiagnostics.optional() })
   .meta({ id: 'BadInput', description: 'bad input (exit status 2): every diagnostic' });
 
 /**
