@@ -99,6 +99,12 @@ export interface Tactics {
 }
 
 /** Simulator steps the search for an order may take before the rollout solver is asked. */
+/** Largest catalog the conflict search encodes (its rollout encoding is quadratic). */
+const MAX_ENCODED_PATCHES = 2000;
+
+/** Largest set the simulator tries orders of before the solver is asked. */
+const SIMULATE_MAX_SET = 256;
+
 const SIMULATE_FIRST_BUDGET = 20_000;
 
 export const DEFAULT_LIMIT = 20;
@@ -357,6 +363,11 @@ class Enumeration {
 
   /** {@link Rollouts.findOrder} on indices: pairwise order (else catalog order) first. */
   #simulatedOrder(set: readonly number[]): number[] | null | 'budget' {
+    // The search below is bounded in steps, not in time, and remembers failed states by keys as
+    // long as the set: on thousands of patches that alone costs gigabytes. The solver, which
+    // honours the deadline, decides such sets instead.
+    if (Date.now() >= this.#deadline) throw new Stop('timeout', 'the time budget ran out');
+    if (set.length > SIMULATE_MAX_SET) return 'budget';
     const first = this.#mustPrecede === null ? set : pairwiseOrder(set, this.#mustPrecede);
     const found = this.#sim.findOrder(
       first.map((i) => this.#names[i] ?? ''),
@@ -373,6 +384,7 @@ class Enumeration {
   #dropWhileNotRollable(set: readonly number[]): number[] {
     let current = [...set];
     for (const x of set) {
+      if (Date.now() >= this.#deadline) throw new Stop('timeout', 'the time budget ran out');
       const rest = current.filter((i) => i !== x);
       if (rest.length > 0 && this.#simulatedOrder(rest) === null) current = rest;
     }
@@ -609,6 +621,14 @@ export async function findConflicts(
       // Encoding thousands of patches takes a while: not begun after the deadline.
       if (cat.patches.length > 100 && Date.now() >= deadline) {
         throw new Stop('timeout', 'the time budget ran out');
+      }
+      // The rollout encoding has an order variable per pair of patches: on thousands of patches
+      // it alone exhausts memory, before any solver call could notice the deadline.
+      if (cat.patches.length > MAX_ENCODED_PATCHES) {
+        throw new Stop(
+          'resource-limit',
+          `the conflict search encodes at most ${MAX_ENCODED_PATCHES} patches (an order variable per pair); the load matrix's pairs are what was established`,
+        );
       }
       e = new Enumeration(cat, rules.symbolic, solvers, sim, {
         deadline,
