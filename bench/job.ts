@@ -4,11 +4,13 @@
  *
  * Usage: node --import tsx bench/job.ts '{"kind":"explore-loadable","patches":50,"seed":1,...}'
  */
+
 import { kernelRules } from '../src/eval/index.ts';
 import { provesLoadable } from '../src/explore/index.ts';
 import { loadRuleSet } from '../src/lang/load.ts';
 import { catalog } from '../src/model/catalog.ts';
 import { patch } from '../src/model/patch.ts';
+import type { TransitionMode } from '../src/model/system.ts';
 import { generateBench } from './generate.ts';
 
 export interface LoadableJob {
@@ -24,7 +26,7 @@ export interface LoadableJob {
   readonly patches: number;
   readonly seed: number;
   readonly rules: string;
-  readonly transitions: 'auto' | 'manual';
+  readonly transitions: TransitionMode;
   /** `conflict`: the target of a planted conflict (refuted); `fresh`: a new non-cumulative
    * patch with a state nobody else has, admissible everywhere (proved: the costly kind). */
   readonly target: 'conflict' | 'fresh' | 'chain';

@@ -8,12 +8,12 @@ import { step as kernelStep, type StepOutcome } from '../kernel/index.ts';
 import type { KernelRules } from '../kernel/rules.ts';
 import type { Catalog } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';
-import { EMPTY_SYSTEM, type System } from '../model/system.ts';
+import { EMPTY_SYSTEM, type System, type TransitionMode } from '../model/system.ts';
 import { type FunctionOwner, type OwnerChange, ownerChanges, ownersOf } from './function-owners.ts';
 
 export interface PlanInput {
   readonly catalog: Catalog;
-  readonly transitions: 'auto' | 'manual';
+  readonly transitions: TransitionMode;
   readonly initial: readonly string[];
   readonly steps: readonly PlanStep[];
 }
@@ -89,7 +89,7 @@ export function runPlan(plan: PlanInput, rules: KernelRules): PlanRun {
   return { kind: 'ran', setup, steps, final: sys, functions, ok: steps.every((s) => s.met) };
 }
 
-function setupOps(name: string, transitions: 'auto' | 'manual'): Op[] {
+function setupOps(name: string, transitions: TransitionMode): Op[] {
   const insmod: Op = { kind: 'insmod', patch: name };
   return transitions === 'auto' ? [insmod] : [insmod, { kind: 'complete' }];
 }

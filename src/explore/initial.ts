@@ -10,7 +10,7 @@ import { type StepOutcome, step } from '../kernel/index.ts';
 import type { KernelRules } from '../kernel/rules.ts';
 import type { Catalog } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';
-import { EMPTY_SYSTEM, type System } from '../model/system.ts';
+import { EMPTY_SYSTEM, type System, type TransitionMode } from '../model/system.ts';
 
 /** Why an installed stack cannot be set up. */
 export type StackError =
@@ -39,7 +39,7 @@ export function installStack(
   cat: Catalog,
   rules: KernelRules,
   names: readonly string[],
-  transitions: 'auto' | 'manual',
+  transitions: TransitionMode,
 ): Stack {
   const opts = { rules, catalog: cat, transitions } as const;
   let sys = EMPTY_SYSTEM;

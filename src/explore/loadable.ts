@@ -17,12 +17,12 @@ import { type StepOutcome, step } from '../kernel/index.ts';
 import type { KernelRules } from '../kernel/rules.ts';
 import { type Catalog, catalog } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';
-import type { System } from '../model/system.ts';
+import type { System, TransitionMode } from '../model/system.ts';
 import { installStack, type StackError } from './initial.ts';
 import { type Limit, type SearchLimits, search } from './search.ts';
 
 export interface LoadableOptions extends SearchLimits {
-  readonly transitions: 'auto' | 'manual';
+  readonly transitions: TransitionMode;
   /** The installed stack to start from, bottom to top (default: nothing loaded). */
   readonly initial?: readonly string[];
 }

@@ -15,7 +15,7 @@ import { step } from '../kernel/index.ts';
 import type { KernelRules } from '../kernel/rules.ts';
 import type { Catalog } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';
-import { type System, systemKey } from '../model/system.ts';
+import { type System, systemKey, type TransitionMode } from '../model/system.ts';
 
 /**
  * How many configurations a search keeps before it gives up, unless told otherwise (each
@@ -38,7 +38,7 @@ export interface SearchLimits {
 
 /** What the search may do, and from where. */
 export interface SearchOptions extends SearchLimits {
-  readonly transitions: 'auto' | 'manual';
+  readonly transitions: TransitionMode;
   /** Patches whose operations are never performed (e.g. the patch a query is about). */
   readonly exclude?: ReadonlySet<string>;
 }

@@ -6,9 +6,11 @@
  * the steps is in that catalog, each step holds exactly one operation, and every step keeps
  * its span. The rule set name is returned as written; the caller resolves it.
  */
+
 import { dirname, isAbsolute, join } from 'node:path';
 import { isScalar } from 'yaml';
 import { ERRNOS, OP_KINDS, type Op, type OpResult } from '../model/op.ts';
+import type { TransitionMode } from '../model/system.ts';
 import { Source, type Span } from '../source/source.ts';
 import { didYouMean } from '../source/suggest.ts';
 import {
@@ -43,7 +45,7 @@ export interface Plan {
   readonly source: Source;
   /** The rule set name or path as written; `span` is null when defaulted to `upstream`. */
   readonly rules: { readonly value: string; readonly span: Span | null };
-  readonly transitions: 'auto' | 'manual';
+  readonly transitions: TransitionMode;
   readonly catalog: SourcedCatalog;
   /** The catalog file, or null when the patches are inline in the plan. */
   readonly catalogSource: Source | null;

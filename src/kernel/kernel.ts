@@ -9,7 +9,7 @@
  */
 import type { Catalog } from '../model/catalog.ts';
 import type { Patch } from '../model/patch.ts';
-import type { System, Transition } from '../model/system.ts';
+import type { System, Transition, TransitionMode } from '../model/system.ts';
 import type { KernelRules, Verdict } from './rules.ts';
 
 export interface SimOptions {
@@ -19,7 +19,7 @@ export interface SimOptions {
    * `auto`: every transition completes within the step that started it, as the selftests wait
    * for it. `manual`: it stays pending until a `complete` or `force` step.
    */
-  readonly transitions: 'auto' | 'manual';
+  readonly transitions: TransitionMode;
 }
 
 export interface Kernel {

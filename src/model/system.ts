@@ -5,6 +5,12 @@
 
 export type TransitionTarget = 'patched' | 'unpatched';
 
+/**
+ * How transitions finish. `auto`: every transition completes within the operation that started
+ * it, as the selftests wait for it. `manual`: it stays pending until a `complete` or `force`.
+ */
+export type TransitionMode = 'auto' | 'manual';
+
 /** `klp_transition_patch` and `klp_target_state`. */
 export interface Transition {
   readonly patch: string;

@@ -3,6 +3,8 @@
  * the function ownership claims (`original`, `newest`)
  * as functions, for the CLI (src/cli/commands/prove.ts), the benchmarks and scripts.
  */
+
+export type { TransitionMode } from '../model/system.ts';
 export {
   type CertificateQuery,
   type Decision,
@@ -23,7 +25,6 @@ export {
   type Problem,
   type ProblemError,
   pose,
-  type TransitionMode,
 } from './problem.ts';
 export {
   type Certificate,

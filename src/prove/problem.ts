@@ -17,7 +17,7 @@ import type { CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
 import { assertNever, type Errno, type Op } from '../model/op.ts';
 import { funcKey } from '../model/patch.ts';
-import type { System } from '../model/system.ts';
+import type { System, TransitionMode } from '../model/system.ts';
 import { compileRules, invariantViolated } from '../smt/compile.ts';
 import { symPatch } from '../smt/compile-config.ts';
 import { and, FALSE, not, or } from '../smt/factory.ts';
@@ -25,8 +25,6 @@ import type { SymbolicRules } from '../smt/symbolic.ts';
 import type { Term } from '../smt/term.ts';
 import type { TransitionSystem } from '../smt/transition.ts';
 import { type OwnershipClaim, ownershipBad, ownershipViolated } from './ownership.ts';
-
-export type TransitionMode = 'auto' | 'manual';
 
 /** The claim to prove. */
 export type Claim =

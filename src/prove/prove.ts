@@ -20,11 +20,12 @@ import type { CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
 import { assertNever, type Errno, formatOp, type Op } from '../model/op.ts';
 import { funcKey } from '../model/patch.ts';
+import type { TransitionMode } from '../model/system.ts';
 import { printTerm, type Term } from '../smt/term.ts';
 import { decide, type EngineStats, type Proof, type ProofMethod } from './engine.ts';
 import { type Drop, minimalSet } from './minimize.ts';
 import { type OwnershipClaim, ownershipViolated } from './ownership.ts';
-import { type Claim, type Posed, type ProblemError, pose, type TransitionMode } from './problem.ts';
+import { type Claim, type Posed, type ProblemError, pose } from './problem.ts';
 
 /** Default time limit of a proof, in milliseconds. */
 export const DEFAULT_TIMEOUT_MS = 60_000;

@@ -3,8 +3,10 @@
  * prints (file, rules, transitions, ok, steps, final, log), with `rules` naming the kernel
  * release that decided, and `differences` from the simulator when compared.
  */
+
 import type { PlanStep } from '../ingest/index.ts';
 import { formatOp } from '../model/op.ts';
+import type { TransitionMode } from '../model/system.ts';
 import type { Difference } from '../vm/compare.ts';
 import type { KernelPlanRun } from '../vm/kernel-run.ts';
 import type { FunctionMapping } from '../vm/module-source.ts';
@@ -14,7 +16,7 @@ export interface KernelPlanMeta {
   readonly file: string;
   /** The rule set the simulator used for the comparison. */
   readonly rules: string;
-  readonly transitions: 'auto' | 'manual';
+  readonly transitions: TransitionMode;
   readonly release: string;
   readonly steps: readonly PlanStep[];
 }

@@ -14,7 +14,7 @@ import { formatFunction } from '../eval/value.ts';
 import type { Violation } from '../kernel/rules.ts';
 import { assertNever, formatOp, type Op } from '../model/op.ts';
 import type { KlpFunc } from '../model/patch.ts';
-import type { System } from '../model/system.ts';
+import type { System, TransitionMode } from '../model/system.ts';
 import { stateIdJson, systemJson } from './json.ts';
 import {
   type JsonOf,
@@ -33,7 +33,7 @@ import { wrap } from './wrap.ts';
 export interface PlanMeta {
   readonly file: string;
   readonly rules: string;
-  readonly transitions: 'auto' | 'manual';
+  readonly transitions: TransitionMode;
 }
 
 type SimulatePlanEntry = JsonOf<typeof simulatePlanEntry>;
@@ -188,7 +188,7 @@ function planEntry<S>(
 ): {
   file: string;
   rules: string;
-  transitions: 'auto' | 'manual';
+  transitions: TransitionMode;
   ok: boolean;
   error?: string;
   steps: S[];

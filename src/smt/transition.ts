@@ -36,7 +36,7 @@
 import type { Catalog } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';
 import type { Patch } from '../model/patch.ts';
-import { isEnabled, type System } from '../model/system.ts';
+import { isEnabled, type System, type TransitionMode } from '../model/system.ts';
 import { anyViolation } from './compile.ts';
 import { symPatch } from './compile-config.ts';
 import { and, bool, boolVar, bv, bvVar, eq, FALSE, implies, not, or, TRUE } from './factory.ts';
@@ -44,8 +44,6 @@ import type { Assignment } from './interpret.ts';
 import { POS_WIDTH, type SymbolicRules, type SymConfig } from './symbolic.ts';
 import { freeVars, type Term } from './term.ts';
 import { rewriteBottomUp, Substitution } from './transition-subst.ts';
-
-export type TransitionMode = 'auto' | 'manual';
 
 export interface TransitionSystemOptions {
   readonly catalog: Catalog;

@@ -5,7 +5,9 @@
  *
  * Deterministic: the same seed gives the same text.
  */
+
 import { formatStateId } from '../model/patch.ts';
+import type { TransitionMode } from '../model/system.ts';
 
 /** mulberry32: a small, fast, seedable generator (uniform in [0, 1)). */
 export function rng(seed: number): () => number {
@@ -64,7 +66,7 @@ export function randomCatalog(r: () => number, tag: number, size: number): Rando
 export function randomOps(
   r: () => number,
   names: readonly string[],
-  mode: 'auto' | 'manual',
+  mode: TransitionMode,
   length: number,
 ): RandomOp[] {
   const weights: readonly [RandomOp['kind'], number][] =
@@ -106,7 +108,7 @@ export function randomOps(
  */
 export function planYaml(
   patches: readonly RandomPatch[],
-  mode: 'auto' | 'manual',
+  mode: TransitionMode,
   ops: readonly RandomOp[],
   expect: readonly string[] = [],
   comment: readonly string[] = [],

@@ -7,11 +7,13 @@
  *
  * Returns typed data only; the CLI renders it.
  */
+
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';
+import type { TransitionMode } from '../model/system.ts';
 import { buildModules, type ModuleSource } from './build.ts';
 import { type GuestPlan, guestScript } from './guest-script.ts';
 import { buildInitramfs, DEFAULT_TOOLS, type HostTools } from './initramfs.ts';
@@ -29,7 +31,7 @@ import { boot } from './qemu.ts';
 /** A plan reduced to what the kernel runs. */
 export interface VmPlan {
   readonly catalog: Catalog;
-  readonly transitions: 'auto' | 'manual';
+  readonly transitions: TransitionMode;
   readonly initial: readonly string[];
   readonly ops: readonly Op[];
   /**

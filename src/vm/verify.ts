@@ -2,9 +2,11 @@
  * `klp-verify kernel` as a function: plans (already read and their rule sets resolved) run on
  * a real kernel, each optionally compared with the simulator under the plan's rules.
  */
+
 import type { PlanStep } from '../ingest/index.ts';
 import type { KernelRules } from '../kernel/rules.ts';
 import type { Catalog } from '../model/catalog.ts';
+import type { TransitionMode } from '../model/system.ts';
 import { compareRuns, type Difference, type SimRun, simulateSettled } from './compare.ts';
 import type { KernelPlanRun } from './kernel-run.ts';
 import { guestOps, runOnKernel, type VmConfig, type VmRun } from './run.ts';
@@ -14,7 +16,7 @@ export interface KernelPlanInput {
   readonly catalog: Catalog;
   readonly rules: KernelRules;
   readonly rulesName: string;
-  readonly transitions: 'auto' | 'manual';
+  readonly transitions: TransitionMode;
   readonly initial: readonly string[];
   readonly steps: readonly PlanStep[];
 }

@@ -18,7 +18,7 @@ import { loadPlanFile } from '../../src/ingest/index.ts';
 import { step } from '../../src/kernel/index.ts';
 import type { Op, OpKind } from '../../src/model/op.ts';
 import { type KlpFunc, type Patch, patch } from '../../src/model/patch.ts';
-import { EMPTY_SYSTEM } from '../../src/model/system.ts';
+import { EMPTY_SYSTEM, type TransitionMode } from '../../src/model/system.ts';
 import { planJson } from '../../src/report/plan.ts';
 import { complete, disable, insmod, options, setup } from '../kernel/helpers.ts';
 import { rulesNamed } from '../support/rules.ts';
@@ -104,7 +104,7 @@ const KINDS: ReadonlyArray<{ weight: number; arbitrary: fc.Arbitrary<OpKind> }> 
 const arbScenario = fc.tuple(...NAMES.map(arbPatch)).chain((patches) =>
   fc.record({
     patches: fc.constant(patches),
-    mode: fc.constantFrom<'auto' | 'manual'>('auto', 'manual'),
+    mode: fc.constantFrom<TransitionMode>('auto', 'manual'),
     ops: fc.array(
       fc
         .tuple(fc.oneof(...KINDS), fc.constantFrom(...NAMES))

@@ -10,7 +10,7 @@ import { installStack } from '../../src/explore/index.ts';
 import { type KernelRules, run, step } from '../../src/kernel/index.ts';
 import type { Catalog } from '../../src/model/catalog.ts';
 import type { Op, OpResult } from '../../src/model/op.ts';
-import type { System } from '../../src/model/system.ts';
+import type { System, TransitionMode } from '../../src/model/system.ts';
 
 export const insmod = (patch: string): Op => ({ kind: 'insmod', patch });
 export const rmmod = (patch: string): Op => ({ kind: 'rmmod', patch });
@@ -19,7 +19,7 @@ export const disable = (patch: string): Op => ({ kind: 'disable', patch });
 export const force = (patch: string): Op => ({ kind: 'force', patch });
 export const complete: Op = { kind: 'complete' };
 
-export type Mode = 'auto' | 'manual';
+export type Mode = TransitionMode;
 export const MODES: readonly Mode[] = ['auto', 'manual'];
 
 /** A shipped rule set from rules/kernel, as the simulator's rules. */

@@ -16,7 +16,7 @@ import {
 } from '../../src/kernel/index.ts';
 import type { Op, OpKind } from '../../src/model/op.ts';
 import { funcKey, type KlpFunc, type Patch, patch } from '../../src/model/patch.ts';
-import { EMPTY_SYSTEM, type System } from '../../src/model/system.ts';
+import { EMPTY_SYSTEM, type System, type TransitionMode } from '../../src/model/system.ts';
 import { FuncStackOracle } from '../support/func-stack-oracle.ts';
 import { replaceSetRules, upstreamRules } from '../support/rules.ts';
 import { complete, disable, enable, insmod, options, setup } from './helpers.ts';
@@ -170,7 +170,7 @@ const bump = (c: Counts, k: string): void => {
 function explore(
   rules: KernelRules,
   replaces: (incoming: Patch, old: Patch) => boolean,
-  mode: 'auto' | 'manual',
+  mode: TransitionMode,
   numRuns: number,
 ): Counts {
   const counts: Counts = new Map();

@@ -13,12 +13,12 @@ import {
 import { catalog } from '../../src/model/catalog.ts';
 import type { Op } from '../../src/model/op.ts';
 import type { Patch } from '../../src/model/patch.ts';
-import { EMPTY_SYSTEM, type System } from '../../src/model/system.ts';
+import { EMPTY_SYSTEM, type System, type TransitionMode } from '../../src/model/system.ts';
 import { upstreamRules } from '../support/rules.ts';
 
 export function options(
   patches: readonly Patch[],
-  transitions: 'auto' | 'manual' = 'auto',
+  transitions: TransitionMode = 'auto',
   rules: KernelRules = upstreamRules,
 ): SimOptions {
   return { rules, catalog: catalog(patches), transitions };

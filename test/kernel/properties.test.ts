@@ -9,7 +9,7 @@ import { type KernelRules, type StepOutcome, step } from '../../src/kernel/index
 import type { Catalog } from '../../src/model/catalog.ts';
 import type { Op, OpKind } from '../../src/model/op.ts';
 import { type Patch, patch } from '../../src/model/patch.ts';
-import { EMPTY_SYSTEM, type System } from '../../src/model/system.ts';
+import { EMPTY_SYSTEM, type System, type TransitionMode } from '../../src/model/system.ts';
 import { replaceRules, upstreamRules } from '../support/rules.ts';
 import { options } from './helpers.ts';
 
@@ -77,7 +77,7 @@ function checkStep(
   before: System,
   out: StepOutcome,
   cat: Catalog,
-  mode: 'auto' | 'manual',
+  mode: TransitionMode,
   counts: Counts,
 ): void {
   const { op, result, system: after } = out;
@@ -127,7 +127,7 @@ function checkStep(
   if (after.forced.length > before.forced.length) bump(counts, `force-marked:${op.kind}`);
 }
 
-function explore(rules: KernelRules, mode: 'auto' | 'manual', numRuns: number): Counts {
+function explore(rules: KernelRules, mode: TransitionMode, numRuns: number): Counts {
   const counts: Counts = new Map();
   fc.assert(
     fc.property(arbScenario, ({ patches, ops }) => {

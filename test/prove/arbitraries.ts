@@ -4,10 +4,12 @@
  * versions, block_disable flags, replace sets and functions often enough that every rule of
  * every shipped rule set fires.
  */
+
 import fc from 'fast-check';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import type { Op } from '../../src/model/op.ts';
 import { type Patch, patch } from '../../src/model/patch.ts';
+import type { TransitionMode } from '../../src/model/system.ts';
 
 export const RULE_SETS = ['upstream', 'replace', 'block-disable', 'replace-set'] as const;
 export type RuleSetName = (typeof RULE_SETS)[number];
@@ -21,7 +23,7 @@ export function perRuleSet<T>(f: (name: RuleSetName) => T): Record<RuleSetName, 
     'replace-set': f('replace-set'),
   };
 }
-export type Mode = 'auto' | 'manual';
+export type Mode = TransitionMode;
 export const MODES: readonly Mode[] = ['auto', 'manual'];
 
 const FUNCTIONS = ['f1', 'f2', 'f3'].map((name) => ({ object: 'vmlinux', name, sympos: 0 }));

@@ -3,6 +3,7 @@
 // invariant from Spacer), in both transition modes, are unsat under native `z3` and `cvc5`
 // when they are installed (CI installs both); and the queries are not vacuous: with a weaker
 // invariant in place of the proof's, a native solver finds the configuration it misses.
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckedRuleSet } from '../../src/lang/checker.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import { patch } from '../../src/model/patch.ts';
+import type { TransitionMode } from '../../src/model/system.ts';
 import { type ProveResult, proveInvariant, proveLoadable } from '../../src/prove/index.ts';
 import { TRUE } from '../../src/smt/factory.ts';
 import { toSmtlib } from '../../src/smt/smtlib.ts';
@@ -52,12 +54,12 @@ const versions = catalog([
 interface Proof {
   readonly name: string;
   readonly method: string;
-  readonly run: (transitions: 'auto' | 'manual') => Promise<ProveResult>;
+  readonly run: (transitions: TransitionMode) => Promise<ProveResult>;
 }
 
 const loadable =
   (cat: Catalog, rs: CheckedRuleSet, p: string, initial: string[] = []) =>
-  (transitions: 'auto' | 'manual') =>
+  (transitions: TransitionMode) =>
     proveLoadable({ catalog: cat, ruleSet: rs, patch: p, initial, transitions });
 
 const PROOFS: readonly Proof[] = [

@@ -25,7 +25,7 @@ import type { CheckedRuleSet } from '../../src/lang/checker.ts';
 import { loadRuleSet } from '../../src/lang/load.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import { type KlpState, type Patch, patch } from '../../src/model/patch.ts';
-import type { System } from '../../src/model/system.ts';
+import type { System, TransitionMode } from '../../src/model/system.ts';
 import {
   type ChoiceResult,
   compareDeclarations,
@@ -76,7 +76,7 @@ const arbPatch = (name: string): fc.Arbitrary<Patch> =>
 interface Case {
   readonly cat: Catalog;
   readonly initial: readonly string[];
-  readonly transitions: 'auto' | 'manual';
+  readonly transitions: TransitionMode;
 }
 
 /** P is the last patch: its functions and replace set count, its states and replace do not. */
@@ -97,7 +97,7 @@ const arbAnyCase: fc.Arbitrary<Case> = fc
           ),
         },
       ),
-      transitions: fc.constantFrom<'auto' | 'manual'>('auto', 'auto', 'manual'),
+      transitions: fc.constantFrom<TransitionMode>('auto', 'auto', 'manual'),
     }),
   )
   .map(({ others, target, initial, transitions }) => ({
@@ -117,7 +117,7 @@ const arbBlockedCase: fc.Arbitrary<Case> = fc
     two: fc.integer({ min: 0, max: 3 }),
     others: fc.array(fc.nat(), { maxLength: 2 }),
     target: arbPatch('P'),
-    transitions: fc.constantFrom<'auto' | 'manual'>('auto', 'manual'),
+    transitions: fc.constantFrom<TransitionMode>('auto', 'manual'),
   })
   .chain(({ low, two, others, target, transitions }) =>
     fc.tuple(...others.map((_, i) => arbPatch(`p${i + 2}`))).map((rest) => ({

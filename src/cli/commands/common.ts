@@ -21,6 +21,7 @@ import { MAX_MODULE_NAME } from '../../ingest/catalog.ts';
 import { loadCatalogFile, parseCatalogBytes, type SourcedCatalog } from '../../ingest/index.ts';
 import type { CheckedRuleSet } from '../../lang/checker.ts';
 import type { Catalog } from '../../model/catalog.ts';
+import type { TransitionMode } from '../../model/system.ts';
 import { didYouMean } from '../../source/suggest.ts';
 import type { OptionSpec, Parsed } from '../args.ts';
 import type { RunContext } from '../command.ts';
@@ -160,7 +161,7 @@ export function kernelRulesOption(ctx: RunContext): CheckedRuleSet | null {
 }
 
 /** `--transitions`: manual only when asked for. */
-export function transitionsOption(ctx: RunContext): 'auto' | 'manual' {
+export function transitionsOption(ctx: RunContext): TransitionMode {
   return ctx.args.values.get('transitions') === 'manual' ? 'manual' : 'auto';
 }
 
@@ -177,7 +178,7 @@ export interface CatalogQuestion {
   /** The catalog as named in output: its path, or `<stdin>`. */
   readonly catalogName: string;
   readonly ruleSet: CheckedRuleSet;
-  readonly transitions: 'auto' | 'manual';
+  readonly transitions: TransitionMode;
 }
 
 /** Reads `--catalog` and `--rules` (both reported); null when either is bad input. */
