@@ -17,7 +17,7 @@
 import { kernelRules } from '../eval/kernel-rules.ts';
 import type { Expr } from '../lang/ast.ts';
 import type { CheckedGuard, CheckedRuleSet } from '../lang/checker.ts';
-import type { Catalog } from '../model/catalog.ts';
+import { type Catalog, patchNamed } from '../model/catalog.ts';
 import { assertNever, type Op } from '../model/op.ts';
 import { formatStateId, type KlpFunc, type Patch } from '../model/patch.ts';
 import { isEnabled, type System } from '../model/system.ts';
@@ -223,12 +223,6 @@ function literalIds(rs: CheckedRuleSet, guard: CheckedGuard | null): bigint[] {
   return out;
 }
 
-function patchOf(cat: Catalog, name: string): Patch {
-  const p = cat.byName.get(name);
-  if (p === undefined) throw new Error(`patch \`${name}\` is not in the catalog`);
-  return p;
-}
-
 /** The facts about one patch's contents (not its presence). */
 function contentFacts(
   vp: VariablePatch,
@@ -303,7 +297,7 @@ export function stepModel(
   const entries: SymInstalled[] = [];
   const installed = new Map<string, VariablePatch>();
   sys.klpPatches.forEach((name, position) => {
-    const p = patchOf(cat, name);
+    const p = patchNamed(cat, name);
     const vp = variablePatch(p, `i.${name}`);
     installed.set(name, vp);
     const onVar = boolVar(`i.${name}.on`);
@@ -330,8 +324,8 @@ export function stepModel(
   let subject: VariablePatch;
   let violations: readonly SymViolation[];
   if (question.kind === 'enable') {
-    const p = patchOf(cat, question.patch);
-    const others = [...installed.keys()].map((n) => patchOf(cat, n));
+    const p = patchNamed(cat, question.patch);
+    const others = [...installed.keys()].map((n) => patchNamed(cat, n));
     subject = variablePatch(p, `new.${p.name}`, {
       extraIds: [...others.flatMap((o) => o.states.map((s) => s.id)), ...literalIds(rs, rs.enable)],
       extraFunctions: others.flatMap((o) => o.functions),

@@ -24,7 +24,7 @@
  */
 import { kernelRules } from '../eval/kernel-rules.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
-import { type Catalog, catalog } from '../model/catalog.ts';
+import { type Catalog, catalog, patchNamed } from '../model/catalog.ts';
 import { assertNever, formatOp, type Op } from '../model/op.ts';
 import { formatStateId, funcKey, type KlpFunc, type KlpState, type Patch } from '../model/patch.ts';
 import type { System } from '../model/system.ts';
@@ -294,8 +294,7 @@ function evaluatorVerdict(
   question: Question,
 ): Set<string> {
   const kernel = kernelRules(rs);
-  const p = cat.byName.get(question.patch);
-  if (p === undefined) throw new Error(`patch \`${question.patch}\` is not in the catalog`);
+  const p = patchNamed(cat, question.patch);
   const v = question.kind === 'enable' ? kernel.enable(sys, cat, p) : kernel.disable(sys, cat, p);
   return new Set(v.ok ? [] : v.violations.map((x) => x.rule));
 }
@@ -647,8 +646,7 @@ function verifyWayOut(
   question: Question,
   way: StepWayOut,
 ): void {
-  const subject = cat.byName.get(question.patch);
-  if (subject === undefined) throw new Error(`patch \`${question.patch}\` is not in the catalog`);
+  const subject = patchNamed(cat, question.patch);
   const variants: StepWayOut[] = [way];
   if (way.changes.some((c) => c.kind === 'declare-state' && c.versions !== 'exactly')) {
     // The words promise every higher version too: try the highest.

@@ -5,7 +5,7 @@
  * `u32` and `u64` values are both `int` (a `bigint`): the checker keeps them apart, so the
  * evaluator needs no width. Patch identity is the module name (unique among loaded modules).
  */
-import type { Catalog } from '../model/catalog.ts';
+import { type Catalog, patchNamed } from '../model/catalog.ts';
 import { assertNever } from '../model/op.ts';
 import { formatStateId, type KlpFunc, type KlpState, type Patch } from '../model/patch.ts';
 import { isEnabled, type System } from '../model/system.ts';
@@ -82,11 +82,7 @@ function catalogIndex(patches: readonly Patch[]): ReadonlyMap<string, number> {
  * systemWorld(EMPTY_SYSTEM, cat).installed // []
  */
 export function systemWorld(sys: System, cat: Catalog): World {
-  const installed = sys.klpPatches.map((name) => {
-    const p = cat.byName.get(name);
-    if (p === undefined) throw new Error(`patch \`${name}\` on klp_patches is not in the catalog`);
-    return p;
-  });
+  const installed = sys.klpPatches.map((name) => patchNamed(cat, name));
   return {
     installed,
     catalog: cat.patches,

@@ -17,6 +17,7 @@
  *
  * Pure: reads the system, the catalog and the rules' `replaces`; changes nothing.
  */
+import { patchNamed } from '../model/catalog.ts';
 import { funcKey, type KlpFunc } from '../model/patch.ts';
 import type { System, TransitionTarget } from '../model/system.ts';
 import type { SimOptions } from './kernel.ts';
@@ -115,8 +116,7 @@ function klpPatchFuncs(
   const out = patch.functions.map((func) => ({ func, nop: false }));
   if (sys.transition?.patch !== patch.name) return out;
   for (const oldName of sys.klpPatches.slice(0, index)) {
-    const old = opts.catalog.byName.get(oldName);
-    if (old === undefined) throw new Error(`patch \`${oldName}\` is not in the catalog`);
+    const old = patchNamed(opts.catalog, oldName);
     if (!opts.rules.replaces(sys, opts.catalog, patch, old)) continue;
     for (const func of old.functions) {
       // klp_add_object_nops(): klp_find_func() finds the patch's own functions and its nops.

@@ -7,7 +7,7 @@
  * `System` out, so the simulator stays pure from the outside while the functions in core.ts and
  * transition.ts can read line by line like their C counterparts.
  */
-import type { Catalog } from '../model/catalog.ts';
+import { type Catalog, patchNamed } from '../model/catalog.ts';
 import type { Patch } from '../model/patch.ts';
 import type { System, Transition, TransitionMode } from '../model/system.ts';
 import type { KernelRules, Verdict } from './rules.ts';
@@ -57,9 +57,7 @@ export function systemOf(k: Kernel): System {
 
 /** `struct klp_patch` of a module; every loaded module comes from the catalog. */
 export function klpPatch(k: Kernel, name: string): Patch {
-  const p = k.opts.catalog.byName.get(name);
-  if (p === undefined) throw new Error(`patch \`${name}\` is not in the catalog`);
-  return p;
+  return patchNamed(k.opts.catalog, name);
 }
 
 /** `pr_*()` with `pr_fmt` = `KBUILD_MODNAME ": "`: every kernel line starts `livepatch: `. */

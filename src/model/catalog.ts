@@ -19,3 +19,16 @@ export function catalog(patches: readonly Patch[]): Catalog {
   }
   return { patches, byName };
 }
+
+/**
+ * The patch named `name`, for callers whose inputs were validated against the catalog: a
+ * missing name is a bug in the caller, so it throws (an internal error, exit 4).
+ *
+ * @example
+ * patchNamed(catalog([patch('a')]), 'a').name // 'a'
+ */
+export function patchNamed(cat: Catalog, name: string): Patch {
+  const p = cat.byName.get(name);
+  if (p === undefined) throw new Error(`patch \`${name}\` is not in the catalog`);
+  return p;
+}

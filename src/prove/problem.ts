@@ -14,7 +14,7 @@ import { formatFunction } from '../eval/value.ts';
 import { installStack, type StackError } from '../explore/initial.ts';
 import { type KernelRules, step } from '../kernel/index.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
-import type { Catalog } from '../model/catalog.ts';
+import { type Catalog, patchNamed } from '../model/catalog.ts';
 import { assertNever, type Errno, type Op } from '../model/op.ts';
 import { funcKey } from '../model/patch.ts';
 import type { System, TransitionMode } from '../model/system.ts';
@@ -194,8 +194,7 @@ function rejectedWithEinval(
   cfg: Parameters<SymbolicRules['enableViolations']>[0],
   patch: string,
 ): Term {
-  const target = cfg.catalog.byName.get(patch);
-  if (target === undefined) throw new Error(`patch \`${patch}\` is not in the catalog`);
+  const target = patchNamed(cfg.catalog, patch);
   const errnos = new Map<string, Errno>();
   for (const r of rs.enable?.rules ?? []) {
     const errno = r.reject?.errno ?? rs.enable?.reject?.errno;

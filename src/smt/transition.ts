@@ -33,7 +33,7 @@
  * concrete states fold to literals without a solver.
  */
 
-import type { Catalog } from '../model/catalog.ts';
+import { type Catalog, patchNamed } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';
 import type { Patch } from '../model/patch.ts';
 import { isEnabled, type System, type TransitionMode } from '../model/system.ts';
@@ -604,8 +604,7 @@ class ConcreteState extends StateBase {
     this.cfg ??= {
       catalog: this.ts.options.catalog,
       patches: this.sys.klpPatches.map((name, i) => {
-        const p = this.ts.options.catalog.byName.get(name);
-        if (p === undefined) throw new Error(`patch \`${name}\` is not in the catalog`);
+        const p = patchNamed(this.ts.options.catalog, name);
         return {
           patch: symPatch(p),
           on: TRUE,
