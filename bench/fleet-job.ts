@@ -15,7 +15,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../src/cli/main.ts';
 import { kernelRules } from '../src/eval/index.ts';
-import { installStack } from '../src/explore/index.ts';
+import { installStack } from '../src/kernel/index.ts';
 import { loadRuleSet } from '../src/lang/load.ts';
 import { isEnabled, type System } from '../src/model/system.ts';
 import { catalogYaml, generateBench } from './generate.ts';

@@ -1,14 +1,14 @@
 /**
- * Runs a plan on the kernel simulator: the initial stack first (each load must succeed), then
- * every step, comparing each result with the step's expectation. Shared by `simulate` and
- * `check`; pure and synchronous.
+ * Runs a plan on the kernel simulator: the initial stack first (`installStack`,
+ * src/kernel/install.ts; each load must succeed), then every step, comparing each result with
+ * the step's expectation. Shared by `simulate` and `check`; pure and synchronous.
  */
 import type { PlanStep } from '../ingest/index.ts';
-import { step as kernelStep, type StepOutcome } from '../kernel/index.ts';
+import { installStack, step as kernelStep, type StepOutcome } from '../kernel/index.ts';
 import type { KernelRules } from '../kernel/rules.ts';
 import type { Catalog } from '../model/catalog.ts';
-import type { Op } from '../model/op.ts';
-import { EMPTY_SYSTEM, type System, type TransitionMode } from '../model/system.ts';
+import { assertNever } from '../model/op.ts';
+import type { System, TransitionMode } from '../model/system.ts';
 import { type FunctionOwner, type OwnerChange, ownerChanges, ownersOf } from './function-owners.ts';
 
 export interface PlanInput {
@@ -61,23 +61,25 @@ export type PlanRun =
  */
 export function runPlan(plan: PlanInput, rules: KernelRules): PlanRun {
   const opts = { rules, catalog: plan.catalog, transitions: plan.transitions };
-  let sys = EMPTY_SYSTEM;
-  const setup: StepOutcome[] = [];
-  for (const [index, name] of plan.initial.entries()) {
-    // Each initial patch must end up installed, whatever the transition mode.
-    for (const op of setupOps(name, plan.transitions)) {
-      const outcome = kernelStep(sys, op, opts);
-      setup.push(outcome);
-      if (outcome.result !== 'ok')
-        return {
-          kind: 'setup-failed',
-          setup,
-          failed: { name, index, outcome },
-          functions: ownersOf(outcome.system, opts),
-        };
-      sys = outcome.system;
-    }
+  // Each initial patch must end up installed, whatever the transition mode.
+  const stack = installStack(plan.catalog, rules, plan.initial, plan.transitions);
+  switch (stack.kind) {
+    case 'ok':
+      break;
+    case 'load-failed':
+      return {
+        kind: 'setup-failed',
+        setup: stack.outcomes,
+        failed: { name: stack.patch, index: stack.index, outcome: stack.outcome },
+        functions: ownersOf(stack.outcome.system, opts),
+      };
+    case 'not-in-catalog':
+      // INVARIANT: the plan reader checked every name against the catalog.
+      throw new Error(stack.message);
+    default:
+      return assertNever(stack, 'stack');
   }
+  let sys = stack.system;
   const steps: StepRun[] = [];
   for (const s of plan.steps) {
     const outcome = kernelStep(sys, s.op, opts);
@@ -86,10 +88,12 @@ export function runPlan(plan: PlanInput, rules: KernelRules): PlanRun {
     sys = outcome.system;
   }
   const functions = ownersOf(sys, opts);
-  return { kind: 'ran', setup, steps, final: sys, functions, ok: steps.every((s) => s.met) };
-}
-
-function setupOps(name: string, transitions: TransitionMode): Op[] {
-  const insmod: Op = { kind: 'insmod', patch: name };
-  return transitions === 'auto' ? [insmod] : [insmod, { kind: 'complete' }];
+  return {
+    kind: 'ran',
+    setup: stack.outcomes,
+    steps,
+    final: sys,
+    functions,
+    ok: steps.every((s) => s.met),
+  };
 }

@@ -14,7 +14,6 @@ export {
   type Reached,
   shortestPath,
 } from './explore.ts';
-export { installStack, type Stack, type StackError } from './initial.ts';
 export {
   type LoadableOptions,
   type LoadableVerdict,

@@ -13,12 +13,11 @@
  * whose last operation, `insmod P`, fails with EINVAL on the simulator; a limit yields
  * `unknown`, never either answer.
  */
-import { type StepOutcome, step } from '../kernel/index.ts';
+import { installStack, type StackError, type StepOutcome, step } from '../kernel/index.ts';
 import type { KernelRules } from '../kernel/rules.ts';
 import { type Catalog, catalog } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';
 import type { System, TransitionMode } from '../model/system.ts';
-import { installStack, type StackError } from './initial.ts';
 import { type Limit, type SearchLimits, search } from './search.ts';
 
 export interface LoadableOptions extends SearchLimits {

@@ -13,6 +13,7 @@ export {
   klpFtraceHandler,
   klpFuncStacks,
 } from './func-stack.ts';
+export { installStack, type Stack, type StackError } from './install.ts';
 export type { KernelRules, Verdict, Violation } from './rules.ts';
 export { run, type SimOptions, type StepOutcome, step } from './simulator.ts';
 export { commandLine, SYSFS_KLP_DIR, userspaceError } from './transcript.ts';

@@ -11,8 +11,7 @@
 import { evalInvariant } from '../eval/audit.ts';
 import { kernelRules } from '../eval/kernel-rules.ts';
 import { formatFunction } from '../eval/value.ts';
-import { installStack, type StackError } from '../explore/initial.ts';
-import { type KernelRules, step } from '../kernel/index.ts';
+import { installStack, type KernelRules, type StackError, step } from '../kernel/index.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
 import { type Catalog, patchNamed } from '../model/catalog.ts';
 import { assertNever, type Errno, type Op } from '../model/op.ts';

@@ -20,8 +20,7 @@
  * scenario exists.
  */
 import { kernelRules } from '../eval/kernel-rules.ts';
-import { installStack } from '../explore/initial.ts';
-import { run, type SimOptions, type StepOutcome } from '../kernel/index.ts';
+import { installStack, run, type SimOptions, type StepOutcome } from '../kernel/index.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
 import { formatOp, type Op } from '../model/op.ts';

@@ -28,8 +28,14 @@
  * A disagreement between the solver and the simulator throws: a bug, never an answer.
  */
 import { kernelRules } from '../eval/kernel-rules.ts';
-import { installStack } from '../explore/initial.ts';
-import { type KernelRules, run, type StepOutcome, step, type Violation } from '../kernel/index.ts';
+import {
+  installStack,
+  type KernelRules,
+  run,
+  type StepOutcome,
+  step,
+  type Violation,
+} from '../kernel/index.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
 import { type Catalog, catalog } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';

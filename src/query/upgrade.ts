@@ -19,8 +19,7 @@
  * reason other than the generic one is itself proved by the engine.
  */
 import { kernelRules } from '../eval/kernel-rules.ts';
-import { installStack, type StackError } from '../explore/initial.ts';
-import { run, type StepOutcome, step } from '../kernel/index.ts';
+import { installStack, run, type StackError, type StepOutcome, step } from '../kernel/index.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
 import { formatOp, type Op } from '../model/op.ts';

@@ -6,8 +6,7 @@
  */
 import { expect } from 'vitest';
 import { kernelRules, loadRuleSet } from '../../src/eval/index.ts';
-import { installStack } from '../../src/explore/index.ts';
-import { type KernelRules, run, step } from '../../src/kernel/index.ts';
+import { installStack, type KernelRules, run, step } from '../../src/kernel/index.ts';
 import type { Catalog } from '../../src/model/catalog.ts';
 import type { Op, OpResult } from '../../src/model/op.ts';
 import type { System, TransitionMode } from '../../src/model/system.ts';

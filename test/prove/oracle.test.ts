@@ -8,13 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evalInvariant } from '../../src/eval/index.ts';
-import {
-  checkInvariant,
-  installStack,
-  provesLoadable,
-  restrictCatalog,
-} from '../../src/explore/index.ts';
-import { run } from '../../src/kernel/index.ts';
+import { checkInvariant, provesLoadable, restrictCatalog } from '../../src/explore/index.ts';
+import { installStack, run } from '../../src/kernel/index.ts';
 import type { Catalog } from '../../src/model/catalog.ts';
 import { type ProveResult, proveInvariant, proveLoadable } from '../../src/prove/index.ts';
 import { checkedRuleSet, rulesNamed } from '../support/rules.ts';

@@ -6,8 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { installStack } from '../../src/explore/index.ts';
-import { type KernelRules, run, step } from '../../src/kernel/index.ts';
+import { installStack, type KernelRules, run, step } from '../../src/kernel/index.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import type { Op } from '../../src/model/op.ts';
 import { patch } from '../../src/model/patch.ts';

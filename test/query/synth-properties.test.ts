@@ -19,8 +19,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { kernelRules } from '../../src/eval/index.ts';
-import { explore, installStack, provesLoadable } from '../../src/explore/index.ts';
-import { type KernelRules, step } from '../../src/kernel/index.ts';
+import { explore, provesLoadable } from '../../src/explore/index.ts';
+import { installStack, type KernelRules, step } from '../../src/kernel/index.ts';
 import type { CheckedRuleSet } from '../../src/lang/checker.ts';
 import { loadRuleSet } from '../../src/lang/load.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';

@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { installStack, shortestPath } from '../../src/explore/index.ts';
-import { type KernelRules, run } from '../../src/kernel/index.ts';
+import { shortestPath } from '../../src/explore/index.ts';
+import { installStack, type KernelRules, run } from '../../src/kernel/index.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import { formatOp } from '../../src/model/op.ts';
 import { patch } from '../../src/model/patch.ts';

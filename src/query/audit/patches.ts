@@ -18,9 +18,9 @@
  * `insmod P` EINVAL) before it is returned, or this throws; `loadable` and `dead` only with a
  * proof (engine) or an exhaustive search; `unknown` never stands for either.
  */
-import { installStack } from '../../explore/index.ts';
+
 import { search } from '../../explore/search.ts';
-import { type KernelRules, run, type StepOutcome, step } from '../../kernel/index.ts';
+import { installStack, type KernelRules, run, type StepOutcome, step } from '../../kernel/index.ts';
 import type { Violation } from '../../kernel/rules.ts';
 import type { CheckedRuleSet } from '../../lang/checker.ts';
 import type { Catalog } from '../../model/catalog.ts';

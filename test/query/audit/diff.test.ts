@@ -5,8 +5,8 @@
 // every order), and every break's witness replays on the simulator in NEW. Outcomes are counted.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { installStack, shortestPath } from '../../../src/explore/index.ts';
-import { type KernelRules, run } from '../../../src/kernel/index.ts';
+import { shortestPath } from '../../../src/explore/index.ts';
+import { installStack, type KernelRules, run } from '../../../src/kernel/index.ts';
 import { type Catalog, catalog } from '../../../src/model/catalog.ts';
 import { auditDiff, type DiffChange } from '../../../src/query/audit/diff.ts';
 import { isTarget } from '../../../src/query/upgrade.ts';

@@ -9,12 +9,11 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   explore,
-  installStack,
   provesLoadable,
   restrictCatalog,
   shortestPath,
 } from '../../../src/explore/index.ts';
-import { type KernelRules, run } from '../../../src/kernel/index.ts';
+import { installStack, type KernelRules, run } from '../../../src/kernel/index.ts';
 import type { Catalog } from '../../../src/model/catalog.ts';
 import { type AuditResult, auditCatalog } from '../../../src/query/audit/audit.ts';
 import { isTarget } from '../../../src/query/upgrade.ts';

@@ -1,16 +1,18 @@
 /**
- * Initial configurations given as an installed stack: the names of the patches loaded bottom
- * to top, each `insmod`-ed on an empty system in turn and, with manual transitions, its
- * transition completed before the next one, as a user (or the selftests' helpers) would.
+ * Installing an initial stack: the names of the patches loaded bottom to top, each
+ * `insmod`-ed on an empty system in turn and, with manual transitions, its transition
+ * completed before the next one, as a user (or the selftests' helpers) would. The one way
+ * every command starts from a stack: plan runs (`initial:`), prove, the queries and the
+ * explorer.
  *
  * Guarantees: an `ok` stack is exactly what the simulator reaches by those operations; a
  * stack the kernel refuses is an error value naming the operation that failed, never thrown.
  */
-import { type StepOutcome, step } from '../kernel/index.ts';
-import type { KernelRules } from '../kernel/rules.ts';
 import type { Catalog } from '../model/catalog.ts';
 import type { Op } from '../model/op.ts';
 import { EMPTY_SYSTEM, type System, type TransitionMode } from '../model/system.ts';
+import type { KernelRules } from './rules.ts';
+import { type StepOutcome, step } from './simulator.ts';
 
 /** Why an installed stack cannot be set up. */
 export type StackError =
@@ -18,13 +20,23 @@ export type StackError =
   | {
       readonly kind: 'load-failed';
       readonly patch: string;
+      /** The position of `patch` in the stack. */
+      readonly index: number;
+      /** Every operation's outcome up to and including the one that failed. */
+      readonly outcomes: readonly StepOutcome[];
       /** The operation that failed, with the kernel's log and the rules' verdict. */
       readonly outcome: StepOutcome;
       readonly message: string;
     };
 
 export type Stack =
-  | { readonly kind: 'ok'; readonly system: System; readonly ops: readonly Op[] }
+  | {
+      readonly kind: 'ok';
+      readonly system: System;
+      readonly ops: readonly Op[];
+      /** The outcome of each of `ops`. */
+      readonly outcomes: readonly StepOutcome[];
+    }
   | StackError;
 
 /**
@@ -44,7 +56,8 @@ export function installStack(
   const opts = { rules, catalog: cat, transitions } as const;
   let sys = EMPTY_SYSTEM;
   const ops: Op[] = [];
-  for (const name of names) {
+  const outcomes: StepOutcome[] = [];
+  for (const [index, name] of names.entries()) {
     if (!cat.byName.has(name)) {
       return {
         kind: 'not-in-catalog',
@@ -56,10 +69,13 @@ export function installStack(
     if (transitions === 'manual') load.push({ kind: 'complete' });
     for (const op of load) {
       const out = step(sys, op, opts);
+      outcomes.push(out);
       if (out.result !== 'ok') {
         return {
           kind: 'load-failed',
           patch: name,
+          index,
+          outcomes,
           outcome: out,
           message: `initial patch \`${name}\` cannot be loaded: insmod fails with ${out.result}`,
         };
@@ -68,5 +84,5 @@ export function installStack(
       sys = out.system;
     }
   }
-  return { kind: 'ok', system: sys, ops };
+  return { kind: 'ok', system: sys, ops, outcomes };
 }
