@@ -14,12 +14,11 @@ import { formatFunction } from '../eval/value.ts';
 import { installStack, type KernelRules, type StackError, step } from '../kernel/index.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
 import { type Catalog, patchNamed } from '../model/catalog.ts';
-import { assertNever, type Errno, type Op } from '../model/op.ts';
+import { assertNever, type Op } from '../model/op.ts';
 import { funcKey } from '../model/patch.ts';
 import type { System, TransitionMode } from '../model/system.ts';
-import { compileRules, invariantViolated } from '../smt/compile.ts';
+import { compileRules, invariantViolated, rejectedWith } from '../smt/compile.ts';
 import { symPatch } from '../smt/compile-config.ts';
-import { and, FALSE, not, or } from '../smt/factory.ts';
 import type { SymbolicRules } from '../smt/symbolic.ts';
 import type { Term } from '../smt/term.ts';
 import type { TransitionSystem } from '../smt/transition.ts';
@@ -185,7 +184,7 @@ export function pose(
 
 /**
  * `insmod P` fails with EINVAL: some `rule` of `on enable` is violated and the first violated
- * one (in file order) rejects with EINVAL (kernel-rules.ts takes the errno of the first).
+ * one (in file order) rejects with EINVAL (src/smt/compile.ts `rejectedWith`).
  */
 function rejectedWithEinval(
   rs: CheckedRuleSet,
@@ -194,17 +193,5 @@ function rejectedWithEinval(
   patch: string,
 ): Term {
   const target = patchNamed(cfg.catalog, patch);
-  const errnos = new Map<string, Errno>();
-  for (const r of rs.enable?.rules ?? []) {
-    const errno = r.reject?.errno ?? rs.enable?.reject?.errno;
-    if (errno !== undefined) errnos.set(r.name, errno);
-  }
-  const parts: Term[] = [];
-  const earlierOther: Term[] = [];
-  for (const v of symbolic.enableViolations(cfg, symPatch(target))) {
-    if (v.violated === FALSE) continue;
-    if (errnos.get(v.rule) === 'EINVAL') parts.push(and(v.violated, ...earlierOther.map(not)));
-    else earlierOther.push(v.violated);
-  }
-  return or(...parts);
+  return rejectedWith(rs.enable, symbolic.enableViolations(cfg, symPatch(target)), 'EINVAL');
 }

@@ -23,24 +23,12 @@
 import type { Domain, Expr } from '../lang/ast.ts';
 import type { CheckedRule, CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
-import { assertNever, type Errno } from '../model/op.ts';
+import { assertNever } from '../model/op.ts';
 import { effectiveStates, funcKey, type Patch } from '../model/patch.ts';
 import type { System } from '../model/system.ts';
+import { rejectedWith } from '../smt/compile.ts';
 import { concreteConfig } from '../smt/compile-config.ts';
-import {
-  and,
-  boolVar,
-  bv,
-  bvadd,
-  bvVar,
-  eq,
-  FALSE,
-  implies,
-  ite,
-  not,
-  or,
-  TRUE,
-} from '../smt/factory.ts';
+import { boolVar, bv, bvadd, bvVar, eq, FALSE, implies, ite, not, TRUE } from '../smt/factory.ts';
 import type { Assignment } from '../smt/interpret.ts';
 import type { SymbolicRules, SymPatch } from '../smt/symbolic.ts';
 import type { NamedAssertion, Term } from '../smt/term.ts';
@@ -205,7 +193,7 @@ export function encodeDeclaration(p: SynthPatch, decl: Patch): Assignment {
  * "`insmod P` is not rejected with EINVAL" on a concrete configuration, over P's variables:
  * the negation of `prove loadable`'s claim (src/prove/problem.ts `rejectedWithEinval`). The
  * first violated `rule` of `on enable` (in file order) decides the errno, as
- * src/eval/kernel-rules.ts does.
+ * src/eval/kernel-rules.ts does (src/smt/compile.ts `rejectedWith`).
  *
  * @param cat the catalog with P in it (its declaration there does not matter: the rules see
  *   the symbolic P in its place)
@@ -222,19 +210,8 @@ export function admittedAt(
   sys: System,
   p: SynthPatch,
 ): Term {
-  const errnos = new Map<string, Errno>();
-  for (const r of rs.enable?.rules ?? []) {
-    const errno = r.reject?.errno ?? rs.enable?.reject?.errno;
-    if (errno !== undefined) errnos.set(r.name, errno);
-  }
-  const rejected: Term[] = [];
-  const earlierOther: Term[] = [];
-  for (const v of symbolic.enableViolations(concreteConfig(sys, cat), p.sym)) {
-    if (v.violated === FALSE) continue;
-    if (errnos.get(v.rule) === 'EINVAL') rejected.push(and(v.violated, ...earlierOther.map(not)));
-    else earlierOther.push(v.violated);
-  }
-  return not(or(...rejected));
+  const violations = symbolic.enableViolations(concreteConfig(sys, cat), p.sym);
+  return not(rejectedWith(rs.enable, violations, 'EINVAL'));
 }
 
 /** The sort key of a declaration: see {@link compareDeclarations}. */

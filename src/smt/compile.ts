@@ -29,7 +29,7 @@ import { patchFamily } from '../eval/value.ts';
 import type { CompareOp, Domain, Expr, OrderOp } from '../lang/ast.ts';
 import type { CheckedGuard, CheckedRule, CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
-import { assertNever } from '../model/op.ts';
+import { assertNever, type Errno } from '../model/op.ts';
 import type { KlpFunc } from '../model/patch.ts';
 import { symPatch } from './compile-config.ts';
 import {
@@ -865,6 +865,38 @@ export function compileRules(rs: CheckedRuleSet): SymbolicRules {
 /** True iff some violation term of `vs` holds: the operation is rejected. */
 export function anyViolation(vs: readonly SymViolation[]): Term {
   return or(...vs.map((v) => v.violated));
+}
+
+/**
+ * True iff the operation is rejected with `errno`: some `rule` of `guard` is violated and the
+ * first violated one, in file order, rejects with `errno` (its own `reject`, else the block's).
+ * The reference is src/eval/kernel-rules.ts `verdict`, which takes the errno of the first
+ * violated rule; `vs` are the violations of `guard`'s block in the order `enableViolations` /
+ * `disableViolations` give them (file order). test/smt/compile-random-rules.test.ts checks
+ * the two against each other on random rule sets whose rules reject with different errnos.
+ *
+ * @example
+ * rejectedWith(upstream.enable, rules.enableViolations(cfg, symPatch(p)), 'EINVAL')
+ * // on.test_klp_state2 or on.test_klp_state3: every upstream rule rejects with EINVAL
+ */
+export function rejectedWith(
+  guard: CheckedGuard | null,
+  vs: readonly SymViolation[],
+  errno: Errno,
+): Term {
+  const errnos = new Map<string, Errno>();
+  for (const r of guard?.rules ?? []) {
+    const e = r.reject?.errno ?? guard?.reject?.errno;
+    if (e !== undefined) errnos.set(r.name, e);
+  }
+  const parts: Term[] = [];
+  const earlierOther: Term[] = [];
+  for (const v of vs) {
+    if (v.violated === FALSE) continue;
+    if (errnos.get(v.rule) === errno) parts.push(and(v.violated, ...earlierOther.map(not)));
+    else earlierOther.push(v.violated);
+  }
+  return or(...parts);
 }
 
 function findRule(rules: readonly CheckedRule[], name: string, what: string, rs: CheckedRuleSet) {

@@ -20,9 +20,15 @@ import type {
 import { type CheckedRuleSet, compileRuleSet } from '../../src/lang/checker.ts';
 import { printRuleSet } from '../../src/lang/printer.ts';
 import type { Catalog } from '../../src/model/catalog.ts';
+import { ERRNOS } from '../../src/model/op.ts';
 import type { Patch } from '../../src/model/patch.ts';
 import type { System } from '../../src/model/system.ts';
-import { compileRules, invariantViolated, policyViolated } from '../../src/smt/compile.ts';
+import {
+  compileRules,
+  invariantViolated,
+  policyViolated,
+  rejectedWith,
+} from '../../src/smt/compile.ts';
 import {
   concreteConfig,
   fixConfig,
@@ -285,9 +291,17 @@ function program(d: Draw): RuleSetAst {
     event,
     patch: { text: name, span: SPAN },
     reject: { errno: { text: errno, span: SPAN }, log: null, span: SPAN },
-    rules: Array.from({ length: n }, () =>
-      rule(d, { vars: [{ name, type: 'patch' }], system: true }, d.chance(80) ? 'rule' : 'allow'),
-    ),
+    rules: Array.from({ length: n }, () => {
+      const r = rule(
+        d,
+        { vars: [{ name, type: 'patch' }], system: true },
+        d.chance(80) ? 'rule' : 'allow',
+      );
+      // A rule's own errno overrides the block's: the first violated rule decides.
+      if (r.mode !== 'rule' || !d.chance(40)) return r;
+      const own = d.pick(['EINVAL', 'EBUSY']);
+      return { ...r, reject: { errno: { text: own, span: SPAN }, log: null, span: SPAN } };
+    }),
     span: SPAN,
   });
   return {
@@ -323,6 +337,9 @@ function program(d: Draw): RuleSetAst {
   };
 }
 
+/** Rejections seen by {@link answers}, by errno, and with violated rules of different errnos. */
+const errnoSeen = { einval: 0, other: 0, mixed: 0 };
+
 /** Each answer of the rule set about one configuration: [label, evaluator, compiled term]. */
 function answers(
   rs: CheckedRuleSet,
@@ -338,16 +355,37 @@ function answers(
     outcomes.some((o) => o.outcome.kind === 'violated');
   for (const p of cat.patches) {
     const en = explainEnable(rs, sys, cat, p);
-    for (const x of rules.enableViolations(cfg, sym(p))) {
+    const enable = rules.enableViolations(cfg, sym(p));
+    for (const x of enable) {
       const e = en.find((r) => r.rule === x.rule);
       out.push([`enable ${p.name} ${x.rule}`, violated(e?.outcomes ?? []), x.violated]);
     }
     const entry = cfg.patches.find((i) => i.patch.name === p.name);
     if (entry === undefined) throw new Error('every catalog patch has an entry');
     const dis = explainDisable(rs, sys, cat, p);
-    for (const x of rules.disableViolations(cfg, entry)) {
+    const disable = rules.disableViolations(cfg, entry);
+    for (const x of disable) {
       const e = dis.find((r) => r.rule === x.rule);
       out.push([`disable ${p.name} ${x.rule}`, violated(e?.outcomes ?? []), x.violated]);
+    }
+    // The errno of a rejection is the first violated rule's (kernel-rules.ts `verdict`).
+    const verdicts = [
+      ['enable', rs.enable, kernel.enable(sys, cat, p), enable],
+      ['disable', rs.disable, kernel.disable(sys, cat, p), disable],
+    ] as const;
+    for (const [event, guard, v, vs] of verdicts) {
+      if (!v.ok) {
+        errnoSeen[v.errno === 'EINVAL' ? 'einval' : 'other']++;
+        const errnoOf = (rule: string) => guard?.rules.find((r) => r.name === rule)?.reject?.errno;
+        if (new Set(v.violations.map((x) => errnoOf(x.rule))).size > 1) errnoSeen.mixed++;
+      }
+      for (const errno of ERRNOS) {
+        out.push([
+          `${event} ${p.name} rejected with ${errno}`,
+          !v.ok && v.errno === errno,
+          rejectedWith(guard, vs, errno),
+        ]);
+      }
     }
     for (const old of cat.patches) {
       out.push([
@@ -445,5 +483,11 @@ describe('compiled random rule sets agree with the evaluator', () => {
     expect(seen.satisfied).toBeGreaterThan(0);
     expect(seen.symbolic).toBeGreaterThan(0);
     expect(seen.z3).toBeGreaterThan(FULL ? 100 : 8);
+    expect(errnoSeen.einval).toBeGreaterThan(0);
+    expect(errnoSeen.other).toBeGreaterThan(0);
+    expect(
+      errnoSeen.mixed,
+      'a rejection whose violated rules disagree on the errno',
+    ).toBeGreaterThan(0);
   });
 });
