@@ -17,6 +17,7 @@
 import { kernelRules } from '../eval/kernel-rules.ts';
 import type { Expr } from '../lang/ast.ts';
 import type { CheckedGuard, CheckedRuleSet } from '../lang/checker.ts';
+import { forEachExpr } from '../lang/walk.ts';
 import { type Catalog, patchNamed } from '../model/catalog.ts';
 import { assertNever, type Op } from '../model/op.ts';
 import { formatStateId, type KlpFunc, type Patch } from '../model/patch.ts';
@@ -182,39 +183,9 @@ function literalIds(rs: CheckedRuleSet, guard: CheckedGuard | null): bigint[] {
   const out: bigint[] = [];
   const walk = (e: Expr | null): void => {
     if (e === null) return;
-    switch (e.kind) {
-      case 'bool':
-      case 'var':
-        break;
-      case 'number':
-        if (rs.types.get(e) === 'u64' && e.value !== 0n) out.push(e.value);
-        break;
-      case 'attr':
-        walk(e.object);
-        break;
-      case 'call':
-        walk(e.object);
-        walk(e.arg);
-        break;
-      case 'not':
-        walk(e.operand);
-        break;
-      case 'and':
-      case 'or':
-      case 'implies':
-      case 'compare':
-      case 'order':
-        walk(e.left);
-        walk(e.right);
-        break;
-      case 'quantifier':
-        if (e.binder.domain.kind === 'states' || e.binder.domain.kind === 'functions')
-          walk(e.binder.domain.of);
-        walk(e.body);
-        break;
-      default:
-        assertNever(e, 'expression');
-    }
+    forEachExpr(e, (x) => {
+      if (x.kind === 'number' && rs.types.get(x) === 'u64' && x.value !== 0n) out.push(x.value);
+    });
   };
   for (const r of guard?.rules ?? []) {
     walk(r.when);

@@ -22,8 +22,8 @@
 
 import type { Domain, Expr } from '../lang/ast.ts';
 import type { CheckedRule, CheckedRuleSet } from '../lang/checker.ts';
+import { domainExpr, someExpr } from '../lang/walk.ts';
 import type { Catalog } from '../model/catalog.ts';
-import { assertNever } from '../model/op.ts';
 import { effectiveStates, funcKey, type Patch } from '../model/patch.ts';
 import type { System } from '../model/system.ts';
 import { rejectedWith } from '../smt/compile.ts';
@@ -271,41 +271,11 @@ function ruleReadsCatalog(r: CheckedRule): boolean {
 }
 
 function domainReadsCatalog(d: Domain): boolean {
-  switch (d.kind) {
-    case 'catalog':
-      return true;
-    case 'installed':
-      return false;
-    case 'states':
-    case 'functions':
-      return exprReadsCatalog(d.of);
-    default:
-      return assertNever(d, 'domain');
-  }
+  const of = domainExpr(d);
+  return of === null ? d.kind === 'catalog' : exprReadsCatalog(of);
 }
 
+// `before` reads catalog positions only, which P's declaration does not change.
 function exprReadsCatalog(e: Expr): boolean {
-  switch (e.kind) {
-    case 'bool':
-    case 'number':
-    case 'var':
-      return false;
-    case 'attr':
-      return exprReadsCatalog(e.object);
-    case 'call':
-      return exprReadsCatalog(e.object) || exprReadsCatalog(e.arg);
-    case 'not':
-      return exprReadsCatalog(e.operand);
-    case 'and':
-    case 'or':
-    case 'implies':
-    case 'compare':
-    case 'order':
-      // `before` reads catalog positions only, which P's declaration does not change.
-      return exprReadsCatalog(e.left) || exprReadsCatalog(e.right);
-    case 'quantifier':
-      return domainReadsCatalog(e.binder.domain) || exprReadsCatalog(e.body);
-    default:
-      return assertNever(e, 'expression');
-  }
+  return someExpr(e, (x) => x.kind === 'quantifier' && x.binder.domain.kind === 'catalog');
 }

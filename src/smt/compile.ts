@@ -28,6 +28,7 @@
 import { patchFamily } from '../eval/value.ts';
 import type { CompareOp, Domain, Expr, OrderOp } from '../lang/ast.ts';
 import type { CheckedGuard, CheckedRule, CheckedRuleSet } from '../lang/checker.ts';
+import { domainExpr, exprChildren, someExpr } from '../lang/walk.ts';
 import type { Catalog } from '../model/catalog.ts';
 import { assertNever, type Errno } from '../model/op.ts';
 import type { KlpFunc } from '../model/patch.ts';
@@ -596,39 +597,14 @@ function planOf(rule: CheckedRule): RulePlan {
 
 /** The names an expression reads (binders of its own quantifiers excluded). */
 function freeNames(e: Expr, out: Set<string> = new Set(), inner: ReadonlySet<string> = new Set()) {
-  switch (e.kind) {
-    case 'bool':
-    case 'number':
-      break;
-    case 'var':
-      if (!inner.has(e.name)) out.add(e.name);
-      break;
-    case 'attr':
-      freeNames(e.object, out, inner);
-      break;
-    case 'call':
-      freeNames(e.object, out, inner);
-      freeNames(e.arg, out, inner);
-      break;
-    case 'not':
-      freeNames(e.operand, out, inner);
-      break;
-    case 'and':
-    case 'or':
-    case 'implies':
-    case 'compare':
-    case 'order':
-      freeNames(e.left, out, inner);
-      freeNames(e.right, out, inner);
-      break;
-    case 'quantifier': {
-      const d = e.binder.domain;
-      if (d.kind === 'states' || d.kind === 'functions') freeNames(d.of, out, inner);
-      freeNames(e.body, out, new Set([...inner, e.binder.name.text]));
-      break;
-    }
-    default:
-      return assertNever(e, 'expression');
+  if (e.kind === 'var') {
+    if (!inner.has(e.name)) out.add(e.name);
+  } else if (e.kind === 'quantifier') {
+    const of = domainExpr(e.binder.domain);
+    if (of !== null) freeNames(of, out, inner);
+    freeNames(e.body, out, new Set([...inner, e.binder.name.text]));
+  } else {
+    for (const c of exprChildren(e)) freeNames(c, out, inner);
   }
   return out;
 }
@@ -674,43 +650,26 @@ function violatedAt(rule: CheckedRule, env: Env): Term {
 
 /** Does `e` read the configuration (`installed`, `catalog`, `below`, `before`, `.enabled`)? */
 function readsConfig(e: Expr | null): boolean {
-  if (e === null) return false;
+  return e !== null && someExpr(e, readsConfigHere);
+}
+
+/** The node itself, children aside, reads the configuration. */
+function readsConfigHere(e: Expr): boolean {
   switch (e.kind) {
-    case 'bool':
-    case 'number':
-    case 'var':
-      return false;
     case 'attr':
-      return e.attr === 'enabled' || readsConfig(e.object);
-    case 'call':
-      return readsConfig(e.object) || readsConfig(e.arg);
-    case 'not':
-      return readsConfig(e.operand);
-    case 'and':
-    case 'or':
-    case 'implies':
-    case 'compare':
-      return readsConfig(e.left) || readsConfig(e.right);
+      return e.attr === 'enabled';
     case 'order':
       return true;
     case 'quantifier':
-      return domainReadsConfig(e.binder.domain) || readsConfig(e.body);
+      return domainExpr(e.binder.domain) === null;
     default:
-      return assertNever(e, 'expression');
+      return false;
   }
 }
 
 function domainReadsConfig(d: Domain): boolean {
-  switch (d.kind) {
-    case 'installed':
-    case 'catalog':
-      return true;
-    case 'states':
-    case 'functions':
-      return readsConfig(d.of);
-    default:
-      return assertNever(d, 'domain');
-  }
+  const of = domainExpr(d);
+  return of === null || readsConfig(of);
 }
 
 /**
