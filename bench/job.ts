@@ -221,7 +221,8 @@ async function runJob(job: LoadableJob): Promise<Omit<JobResult, 'maxRssMb'>> {
       transitions: job.transitions,
       timeoutMs: job.timeoutMs,
     });
-    return { verdict: r.verdict, detail: r.summary, ms: performance.now() - start };
+    const { upgradeSummary } = await import('../src/report/upgrade.ts');
+    return { verdict: r.verdict, detail: upgradeSummary(r), ms: performance.now() - start };
   }
   if (job.kind === 'diff-rules') {
     const { diffRules } = await import('../src/query/diff-rules.ts');

@@ -76,8 +76,6 @@ export interface UpgradeResult {
   readonly rules: string;
   readonly transitions: TransitionMode;
   readonly verdict: UpgradeVerdict;
-  /** One line, e.g. `reachable: 2 operations`. */
-  readonly summary: string;
   readonly error: UpgradeError | null;
   /** The shortest path, replayed on the simulator (`reachable`). */
   readonly path: {
@@ -156,7 +154,6 @@ export async function upgrade(input: UpgradeInput): Promise<UpgradeResult> {
   const fail = (error: UpgradeError): UpgradeResult => ({
     ...base,
     verdict: 'error',
-    summary: `error: ${error.message}`,
     error,
     depth: 0,
     ms: performance.now() - started,
@@ -206,7 +203,6 @@ export async function upgrade(input: UpgradeInput): Promise<UpgradeResult> {
       return {
         ...base,
         verdict: 'unknown',
-        summary: `unknown: no sequence of at most ${plural(d.stats.depth, 'operation')} reaches the target; the time ran out`,
         depth: d.stats.depth,
         ms: ms(),
       };
@@ -228,7 +224,6 @@ export async function upgrade(input: UpgradeInput): Promise<UpgradeResult> {
       return {
         ...base,
         verdict: 'reachable',
-        summary: `reachable: ${plural(d.path.length, 'operation')}`,
         path: { steps: d.path, outcomes },
         depth: d.path.length,
         ms: ms(),
@@ -246,7 +241,6 @@ export async function upgrade(input: UpgradeInput): Promise<UpgradeResult> {
       return {
         ...base,
         verdict: 'unreachable',
-        summary: `unreachable: ${reason.message}`,
         reason,
         proof: proofOf(d.proof),
         depth: d.stats.depth,
@@ -326,8 +320,4 @@ function proofOf(proof: Proof): NonNullable<UpgradeResult['proof']> {
       text: `; klp-verify upgrade: ${q.description}\n${q.smtlib}`,
     })),
   };
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

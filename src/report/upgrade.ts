@@ -28,6 +28,31 @@ function modeWords(r: UpgradeResult): string {
 type UpgradeJson = JsonOf<typeof upgradeDocument>;
 
 /**
+ * The verdict in one line, as the JSON document's `summary` and the text's first line say it.
+ *
+ * @example
+ * upgradeSummary(r) // 'reachable: 2 operations'
+ */
+export function upgradeSummary(r: UpgradeResult): string {
+  switch (r.verdict) {
+    case 'error':
+      return `error: ${r.error?.message ?? ''}`;
+    case 'unknown':
+      return `unknown: no sequence of at most ${plural(r.depth, 'operation')} reaches the target; the time ran out`;
+    case 'reachable':
+      return `reachable: ${plural(r.path?.steps.length ?? 0, 'operation')}`;
+    case 'unreachable':
+      return `unreachable: ${r.reason?.message ?? ''}`;
+    default:
+      return assertNever(r.verdict, 'verdict');
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
  * The result as one JSON document (docs/schema/upgrade.schema.json): `schemaVersion`, `from`,
  * `to`, `rules`, `transitions`, `verdict`, `summary`, `path` (`steps`, `log`), `reason`,
  * `certificate`, `stats`.
@@ -43,7 +68,7 @@ export function upgradeJson(r: UpgradeResult): UpgradeJson {
     rules: r.rules,
     transitions: r.transitions,
     verdict: r.verdict,
-    summary: r.summary,
+    summary: upgradeSummary(r),
     path:
       r.path === null
         ? null
@@ -106,10 +131,10 @@ export function upgradeText(r: UpgradeResult, width = 100): string {
   const fromTo = `from ${stackWords(r.from)} to ${stackWords(r.to)}`;
   switch (r.verdict) {
     case 'error':
-      head(r.summary);
+      head(upgradeSummary(r));
       return out.join('\n');
     case 'unknown':
-      head(`${r.summary} (${fromTo}, rule set ${r.rules})`);
+      head(`${upgradeSummary(r)} (${fromTo}, rule set ${r.rules})`);
       para('give it more time with --timeout SECONDS');
       return out.join('\n');
     case 'reachable': {

@@ -12,6 +12,7 @@ import { formatOp } from '../../src/model/op.ts';
 import { patch } from '../../src/model/patch.ts';
 import type { System } from '../../src/model/system.ts';
 import { upgrade } from '../../src/query/upgrade.ts';
+import { upgradeSummary } from '../../src/report/upgrade.ts';
 import { arbPatch } from '../prove/arbitraries.ts';
 import { checkedRuleSet, rulesNamed } from '../support/rules.ts';
 
@@ -160,7 +161,7 @@ describe('upgrade reasons', () => {
     expect(r.reason?.kind).toBe('stays');
     expect(r.reason?.kind === 'stays' ? r.reason.patch : null).toBe('p0');
     expect(r.reason?.kind === 'stays' ? r.reason.disable?.result : null).toBe('EINVAL');
-    expect(r.summary).toContain('`p0` of the --from stack can never leave klp_patches');
+    expect(upgradeSummary(r)).toContain('`p0` of the --from stack can never leave klp_patches');
   });
 
   it('finds the way through a cumulative patch that carries the state', async () => {
@@ -172,6 +173,6 @@ describe('upgrade reasons', () => {
   it('reports an unknown patch as an error', async () => {
     const r = await upgrade({ catalog: blockedCatalog(true), ruleSet, from: [], to: ['p9'] });
     expect(r.verdict).toBe('error');
-    expect(r.summary).toBe('error: --to patch `p9` is not in the catalog');
+    expect(upgradeSummary(r)).toBe('error: --to patch `p9` is not in the catalog');
   });
 });

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_TIMEOUT_MS } from '../../prove/index.ts';
 import { upgrade } from '../../query/upgrade.ts';
-import { upgradeJson, upgradeText } from '../../report/upgrade.ts';
+import { upgradeJson, upgradeSummary, upgradeText } from '../../report/upgrade.ts';
 import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
@@ -106,7 +106,7 @@ export const upgradeCommand: CommandSpec = {
       progress: io.progress,
     });
     io.progress('');
-    if (outcome.verdict === 'error') throw new UsageError(outcome.summary);
+    if (outcome.verdict === 'error') throw new UsageError(upgradeSummary(outcome));
     if (dir !== null && outcome.proof !== null) writeFiles(dir, outcome.proof.files);
     const r = outcome;
     const status =

@@ -90,7 +90,9 @@ export async function upgradeCell(
         how: 'engine',
       };
     case 'error':
-      throw new Error(`internal: upgrade question could not be asked: ${r.summary}`);
+      throw new Error(
+        `internal: upgrade question could not be asked: error: ${r.error?.message ?? ''}`,
+      );
     default:
       throw new Error('unreachable: every upgrade verdict is handled');
   }
