@@ -265,7 +265,8 @@ async function runJob(job: LoadableJob): Promise<Omit<JobResult, 'maxRssMb'>> {
     timeoutMs: job.timeoutMs,
   });
   const ms = performance.now() - start;
-  return { verdict: v.verdict, detail: v.summary, ms };
+  const { proveSummary } = await import('../src/report/prove.ts');
+  return { verdict: v.verdict, detail: proveSummary(v), ms };
 }
 
 const arg = process.argv[2];

@@ -142,8 +142,6 @@ export interface ProveResult {
   readonly transitions: TransitionMode;
   readonly initial: readonly string[];
   readonly verdict: Verdict;
-  /** One line, e.g. `refuted: 2 steps over 1 patch`. */
-  readonly summary: string;
   /** What exactly was established, in a sentence. */
   readonly statement: string;
   /** Which sequences the claim is about. */
@@ -261,7 +259,6 @@ async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
     return {
       ...base,
       verdict: 'error',
-      summary: `error: ${posedOr.error.message}`,
       statement: posedOr.error.message,
       error: posedOr.error,
       counterexample: null,
@@ -300,7 +297,6 @@ async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
         ...none,
         scope,
         verdict: 'proved',
-        summary: `proved (${methodWords(d.proof.method)})`,
         statement: provedStatement(posed, where),
         certificate: certificate(d.proof, posed, provedStatement(posed, where), d.stats.ignored),
         stats: stats(d.stats),
@@ -314,7 +310,6 @@ async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
         ...none,
         scope,
         verdict: 'unknown',
-        summary: `unknown: ${established}`,
         statement: `${established} on ${where.patches} from ${where.from}; ${
           d.reason === 'timeout'
             ? `the time limit of ${timeoutMs / 1000} s ran out`
@@ -335,13 +330,11 @@ async function prove(input: ProveInput, claim: Claim): Promise<ProveResult> {
       const explanation = await withWaysOut(posed, replayed, deadline);
       const n = steps.length;
       const count = min.patches.length;
-      const words = `${n} step${n === 1 ? '' : 's'} over ${count} other patch${count === 1 ? '' : 'es'}`;
       return {
         ...base,
         ...none,
         scope,
         verdict: 'refuted',
-        summary: `refuted: ${words}`,
         statement: refutedStatement(posed, n, count, where),
         counterexample: {
           steps,
@@ -364,7 +357,8 @@ function insmod(patch: string): Op {
   return { kind: 'insmod', patch };
 }
 
-function methodWords(m: ProofMethod): string {
+/** How a claim was proved, in words (certificates, and the report's verdict line). */
+export function methodWords(m: ProofMethod): string {
   switch (m) {
     case 'static':
       return 'no configuration can violate it';

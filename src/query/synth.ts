@@ -408,7 +408,9 @@ class Synthesis {
             candidates,
           };
         case 'unknown':
-          return unknown(`proving candidate ${candidates} ran out of time: ${proof.summary}`);
+          return unknown(
+            `proving candidate ${candidates} ran out of time: unknown: no counterexample of at most ${proof.stats.depth} operation${proof.stats.depth === 1 ? '' : 's'} before \`insmod ${proof.subject}\``,
+          );
         case 'refuted':
           this.learn(proof, opt.model);
           bound = { declaration: decl, loadable: 'no' };

@@ -7,7 +7,7 @@
 import { formatBinding } from '../eval/rules.ts';
 import type { Violation } from '../kernel/index.ts';
 import { assertNever } from '../model/op.ts';
-import { type Explanation, ownershipWords, type ProveResult } from '../prove/prove.ts';
+import { type Explanation, methodWords, ownershipWords, type ProveResult } from '../prove/prove.ts';
 import { printTerm, termSize } from '../smt/term.ts';
 import { opJson, violationJson } from './plan.ts';
 import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
@@ -17,6 +17,33 @@ import type {
   proveOwnershipDocument,
 } from './schema/prove.ts';
 import { wrap } from './wrap.ts';
+
+/**
+ * The verdict in one line.
+ *
+ * @example
+ * proveSummary(r) // 'refuted: 2 steps over 1 other patch'
+ */
+export function proveSummary(r: ProveResult): string {
+  switch (r.verdict) {
+    case 'error':
+      return `error: ${r.error?.message ?? ''}`;
+    case 'proved':
+      return `proved (${r.certificate === null ? '' : methodWords(r.certificate.method)})`;
+    case 'unknown': {
+      const ops = r.stats.depth;
+      const tail = r.query === 'loadable' ? ` before \`insmod ${r.subject}\`` : '';
+      return `unknown: no counterexample of at most ${ops} operation${ops === 1 ? '' : 's'}${tail}`;
+    }
+    case 'refuted': {
+      const n = r.counterexample?.steps.length ?? 0;
+      const count = r.counterexample?.patches.length ?? 0;
+      return `refuted: ${n} step${n === 1 ? '' : 's'} over ${count} other patch${count === 1 ? '' : 'es'}`;
+    }
+    default:
+      return assertNever(r.verdict, 'verdict');
+  }
+}
 
 /** Invariants longer than this many characters are summarized, not printed. */
 const MAX_INVARIANT_CHARS = 400;

@@ -10,6 +10,7 @@ import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import { formatOp } from '../../src/model/op.ts';
 import { patch } from '../../src/model/patch.ts';
 import { proveInvariant, proveLoadable } from '../../src/prove/index.ts';
+import { proveSummary } from '../../src/report/prove.ts';
 import { checkedRuleSet, rulesNamed } from '../support/rules.ts';
 
 function catalogFile(path: string): Catalog {
@@ -32,6 +33,7 @@ describe('the modules of test-state.sh', () => {
       patch: 'test_klp_state',
     });
     expect(r.verdict).toBe('refuted');
+    expect(proveSummary(r)).toBe('refuted: 2 steps over 1 other patch');
     const steps = r.counterexample?.steps.map(formatOp);
     // Scenario 4 of test-state.sh, or the same with test_klp_state3 (also version 2).
     expect(['insmod test_klp_state2', 'insmod test_klp_state3']).toContain(steps?.[0]);
@@ -62,6 +64,7 @@ describe('the modules of test-state.sh', () => {
           transitions,
         });
         expect(r.verdict).toBe('proved');
+        expect(proveSummary(r)).toMatch(/^proved \((no configuration|the claim)/);
         expect(r.statement).toBe(
           `for every sequence of operations on the 2 other patches of the catalog from the empty system, \`insmod ${p}\` is admitted by rule set upstream (transitions ${transitions}: ${transitions === 'auto' ? 'steady configurations' : 'configurations with a pending transition included'})`,
         );
@@ -97,7 +100,7 @@ describe('the modules of test-state.sh', () => {
   it('reports a patch that is not in the catalog, or already installed', async () => {
     const r = await proveLoadable({ catalog: testModules, ruleSet: upstream, patch: 'nope' });
     expect(r.verdict).toBe('error');
-    expect(r.summary).toBe('error: patch `nope` is not in the catalog');
+    expect(proveSummary(r)).toBe('error: patch `nope` is not in the catalog');
     const s = await proveLoadable({
       catalog: testModules,
       ruleSet: upstream,
@@ -266,7 +269,7 @@ describe('when the time runs out', () => {
       timeoutMs: 1,
     });
     expect(r.verdict).toBe('unknown');
-    expect(r.summary).toBe(
+    expect(proveSummary(r)).toBe(
       'unknown: no counterexample of at most 0 operations before `insmod klp_s1_r20`',
     );
   });
