@@ -22,7 +22,8 @@ export interface LoadableJob {
     | 'upgrade'
     | 'diff-rules'
     | 'audit'
-    | 'audit-one-by-one';
+    | 'audit-one-by-one'
+    | 'audit-reverted';
   readonly patches: number;
   readonly seed: number;
   readonly rules: string;
@@ -154,6 +155,45 @@ async function runJob(job: LoadableJob): Promise<Omit<JobResult, 'maxRssMb'>> {
       detail,
       ms: performance.now() - start,
     };
+  }
+  if (job.kind === 'audit-reverted') {
+    // The reverted-functions finding: its share of the audit that computes it (patches and
+    // matrix; conflicts and policies, which it does not touch, skipped), and, alone, beside
+    // the conflict enumeration's load matrix (n² simulator steps) on the same catalog.
+    const { auditCatalog } = await import('../src/query/audit/audit.ts');
+    const { revertedFunctions } = await import('../src/query/audit/reverted.ts');
+    const { loadMatrix } = await import('../src/query/conflicts-replay.ts');
+    const cat = generateBench({ patches: job.patches, seed: job.seed }).catalog;
+    const rules = kernelRules(loaded.value);
+    const t0 = performance.now();
+    const alone = revertedFunctions(
+      { catalog: cat, kernel: rules },
+      { deployed: null, upgrades: [], policies: [] },
+    );
+    const revertedMs = performance.now() - t0;
+    const t1 = performance.now();
+    loadMatrix(cat, rules, Number.POSITIVE_INFINITY);
+    const matrixMs = performance.now() - t1;
+    const parts = [
+      `${alone.pairs.length} reverting pairs, ${alone.pairs.reduce((n, p) => n + p.functions.length, 0)} functions`,
+      `alone ${revertedMs.toFixed(0)} ms, load matrix ${matrixMs.toFixed(0)} ms (ratio ${(revertedMs / matrixMs).toFixed(2)})`,
+    ];
+    if (job.auditParts !== 'all') {
+      const out = await auditCatalog({
+        catalog: cat,
+        ruleSet: loaded.value,
+        policies: [],
+        deployed: null,
+        skipConflicts: true,
+        timeoutMs: job.timeoutMs,
+      });
+      if (out.kind !== 'ok') throw new Error(out.message);
+      const st = out.result.stats;
+      parts.push(
+        `in the audit (patches and matrix): ${st.revertedMs.toFixed(0)} ms of ${(st.ms / 1000).toFixed(1)} s (${((100 * st.revertedMs) / st.ms).toFixed(2)} %)`,
+      );
+    }
+    return { verdict: 'done', detail: parts.join('; '), ms: performance.now() - start };
   }
   if (job.kind === 'audit-one-by-one') {
     // The same questions as separate `prove loadable` and `upgrade` calls (what a vendor runs

@@ -3,7 +3,7 @@
  * child process (its own heap, its own peak memory), so numbers are cold and comparable.
  *
  *   npm run bench                          # everything, default sizes
- *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | loadable | conflicts | queries | modules | fleet | log | audit | load
+ *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | loadable | conflicts | queries | modules | fleet | log | audit | audit-reverted | load
  *   npm run bench -- --only fleet --hosts 1000000 --configurations 300
  *   npm run bench -- --only log --mb 1000
  *   npm run bench -- --only load --processes 50 --plans 10000
@@ -393,6 +393,42 @@ function audit(sizes: readonly number[], seed: number, timeoutMs: number, rules:
   console.log('');
 }
 
+/**
+ * The reverted-functions finding of `audit catalog` (src/query/audit/reverted.ts) on generated
+ * streams: its time alone and beside the load matrix of the conflict enumeration, and its share
+ * of the audit's patches-and-matrix part, in the same process (up to 200 patches).
+ */
+function auditReverted(
+  sizes: readonly number[],
+  seed: number,
+  timeoutMs: number,
+  rules: string,
+): void {
+  console.log(
+    `## \`audit catalog\`: functions cumulative patches revert (rules ${rules}, seed ${seed}, from the empty system)\n`,
+  );
+  console.log('| patches | detail | time ms | peak RSS MB |');
+  console.log('|---|---|---|---|');
+  for (const patches of sizes) {
+    const r = runJob({
+      kind: 'audit-reverted',
+      patches,
+      seed,
+      rules,
+      transitions: 'auto',
+      target: 'conflict',
+      initial: 'none',
+      timeoutMs,
+      auditParts: patches <= 200 ? 'patches-matrix' : 'all',
+    });
+    if ('error' in r)
+      console.log(`| ${patches} | error: ${r.error.replaceAll('|', '\\|').slice(0, 80)} | | |`);
+    else
+      console.log(`| ${patches} | ${r.detail} | ${r.ms.toFixed(0)} | ${r.maxRssMb.toFixed(0)} |`);
+  }
+  console.log('');
+}
+
 /** Runs bench/fleet-job.ts in a child process; its last stdout line, parsed. */
 function fleetJob(
   mode: 'generate' | 'run' | 'generate-log' | 'run-log',
@@ -500,6 +536,14 @@ if (only === undefined || only === 'queries') {
 }
 if (only === undefined || only === 'audit') {
   audit(sizes, Number(values.seed), Number(values.timeout) * 1000, values.rules ?? 'upstream');
+}
+if (only === undefined || only === 'audit-reverted') {
+  auditReverted(
+    sizes,
+    Number(values.seed),
+    Number(values.timeout) * 1000,
+    values.rules ?? 'upstream',
+  );
 }
 if (only === undefined || only === 'loadable') {
   const initial = values.initial === 'block' ? 'block' : 'none';

@@ -5,7 +5,7 @@
  * conflicts and the policies.
  */
 import { assertNever, formatOp, type Op } from '../model/op.ts';
-import { formatStateId } from '../model/patch.ts';
+import { formatStateId, type KlpFunc } from '../model/patch.ts';
 import type { AuditResult } from '../query/audit/audit.ts';
 import type { AuditLocation, Finding } from '../query/audit/findings.ts';
 import type { AuditCounterexample } from '../query/audit/patches.ts';
@@ -51,6 +51,13 @@ export function findingMessage(f: Finding): string {
     }
     case 'policy-violation':
       return `policy ${f.policy} (${f.ruleSet}): ${f.detail}`;
+    case 'reverted-functions': {
+      const forbidden =
+        f.policies.length === 0
+          ? ''
+          : `; forbidden by ${f.policies.map((p) => `${p.ruleSet} (${p.rules.join(', ')})`).join(', ')}`;
+      return `cumulative ${q(f.patch)} reverts ${funcList(f.functions)} to the original code; ${q(f.replaced)} patched ${f.functions.length === 1 ? 'it' : 'them'} last (when loaded over ${stackWords(f.from)})${forbidden}`;
+    }
     case 'unreachable-upgrade': {
       const cells = f.cells.map((c) => `[${c.from.join(',')}] -> [${c.to}]`);
       const shown = cells.slice(0, 4).join(', ') + (cells.length > 4 ? ', ...' : '');
@@ -72,6 +79,8 @@ export function findingMessage(f: Finding): string {
           return `the upgrade ${f.subject} was not decided in time`;
         case 'conflicts':
           return 'the conflict enumeration did not finish: more conflicts may exist';
+        case 'reverted-functions':
+          return `whether ${f.subject.split(' over ').map(q).join(' can revert functions of ')} in a reachable configuration was not decided (the stack of the second alone is not known to be reachable)`;
         default:
           return assertNever(f.what, 'undecided part');
       }
@@ -81,13 +90,31 @@ export function findingMessage(f: Finding): string {
 }
 
 /**
- * `file:line:col`, or the empty string.
+ * Functions as users write them: `object:name`, with `,sympos` when it is not 0.
+ *
+ * @example
+ * funcWords({ object: 'vmlinux', name: 'io_uring_setup', sympos: 0 }) // 'vmlinux:io_uring_setup'
+ */
+export function funcWords(f: KlpFunc): string {
+  return `${f.object}:${f.name}${f.sympos === 0 ? '' : `,${f.sympos}`}`;
+}
+
+function funcList(fs: readonly KlpFunc[]): string {
+  return fs.map((f) => q(funcWords(f))).join(', ');
+}
+
+/**
+ * `file:line:col`, with the artifact origin when the catalog carries one; or the empty string.
  *
  * @example
  * locationWords({ file: 'c.yaml', line: 9, col: 11, endLine: 9, endCol: 26 }) // 'c.yaml:9:11'
+ * locationWords({ file: 'c.yaml', line: 5, col: 13, endLine: 5, endCol: 37, origin: 'r3.c:34' })
+ * // 'c.yaml:5:13 (r3.c:34)'
  */
 export function locationWords(l: AuditLocation | null): string {
-  return l === null ? '' : `${l.file}:${l.line}:${l.col}`;
+  if (l === null) return '';
+  const at = `${l.file}:${l.line}:${l.col}`;
+  return l.origin === undefined ? at : `${at} (${l.origin})`;
 }
 
 /** The verdict of the whole audit: what the exit status says. */

@@ -41,7 +41,8 @@ export function findingText(f: Finding): string {
   }
 }
 
-function fixText(fix: Fix): string {
+/** The fewest operations that would admit the rollout, in one line. */
+export function fixText(fix: Fix): string {
   switch (fix.kind) {
     case 'found':
       return fix.ops.length === 0
@@ -57,7 +58,7 @@ function fixText(fix: Fix): string {
 }
 
 /** The verdict of an outcome in one line, e.g. `refused EINVAL: insmod klp_r4`. */
-function outcomeHead(o: Outcome): string {
+export function outcomeHead(o: Outcome): string {
   if (o.kind === 'admitted') return `admitted: klp_patches becomes [${o.stack.join(', ')}]`;
   const where =
     o.loaded === 'on-stack'

@@ -20,6 +20,8 @@ export const FINDING_DESCRIPTIONS: Readonly<Record<FindingKind, string>> = {
   'refusable-patch':
     'A patch whose insmod the kernel can refuse (EINVAL) in some reachable configuration.',
   'policy-violation': 'A policy of a rule file is violated by the catalog.',
+  'reverted-functions':
+    'A cumulative patch whose atomic replace reverts functions that a patch it replaces patched last to the original code.',
   'unreachable-upgrade':
     "No sequence of operations leads from a deployed stack to a patch's own stack.",
   conflict: 'A minimal set of patches that cannot all be loaded, in any order.',
@@ -38,6 +40,33 @@ function level(f: Finding): 'error' | 'warning' | 'note' {
     default:
       return assertNever(s, 'severity');
   }
+}
+
+/**
+ * The artifact a fact of the catalog comes from, as a SARIF related location: a C source line
+ * (`file.c:34`) as a region of that file; a module's section offset (`x.ko: .data+0xf8`) as
+ * the module with the offset in the message (a section offset is not a file offset).
+ */
+function originLocation(origin: string) {
+  const line = /^(.+):(\d+)$/.exec(origin);
+  if (line?.[1] !== undefined && line[2] !== undefined) {
+    return {
+      id: 0,
+      message: { text: `declared at ${origin}` },
+      physicalLocation: {
+        artifactLocation: { uri: line[1] },
+        region: { startLine: Number(line[2]) },
+      },
+    };
+  }
+  const module = /^(.+\.ko): /.exec(origin);
+  return {
+    id: 0,
+    message: { text: `declared at ${origin}` },
+    ...(module?.[1] === undefined
+      ? {}
+      : { physicalLocation: { artifactLocation: { uri: module[1] } } }),
+  };
 }
 
 /**
@@ -77,6 +106,7 @@ export function auditSarif(r: AuditResult, catalogFile: string) {
           },
         },
       ],
+      ...(loc?.origin === undefined ? {} : { relatedLocations: [originLocation(loc.origin)] }),
       properties: { patches: f.patches },
     };
   });

@@ -136,7 +136,7 @@ export function readAuditInputs(
  */
 export function auditOutcome(
   ctx: RunContext,
-  status: 0 | 1 | 3,
+  status: 0 | 1 | 2 | 3,
   verdict: string,
   render: () => string,
   json: () => JsonDocument,

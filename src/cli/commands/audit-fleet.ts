@@ -3,14 +3,17 @@
  * configuration, checks each against the catalog and the rules, and says per group what a
  * rollout would do (src/query/fleet/, src/report/fleet.ts).
  */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { kernelRules } from '../../eval/index.ts';
 import { type HostSnapshot, readSnapshots } from '../../ingest/snapshot.ts';
 import { FleetAudit } from '../../query/fleet/audit.ts';
 import { fleetHostLine, fleetJson, fleetText, groupIds } from '../../report/fleet.ts';
+import { fleetHtml } from '../../report/fleet-html.ts';
 import type { Diagnostic } from '../../source/diagnostic.ts';
 import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandSpec, type RunContext, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
+import { auditOutcome, OUTPUT_OPTION } from './audit-catalog.ts';
 import {
   CATALOG_OPTION,
   KERNEL_RULES_OPTION,
@@ -31,6 +34,7 @@ const OPTIONS: readonly OptionSpec[] = [
     metavar: 'P[,Q...]',
     description: 'what if `insmod P` (then `insmod Q`, each waited for) ran on every host now?',
   },
+  OUTPUT_OPTION,
 ];
 
 const HELP = {
@@ -63,6 +67,11 @@ const HELP = {
         'klp-verify audit fleet captures/ --catalog C --rollout hotfix --rules block-disable',
       what: 'raw captures of a few hosts, under the block-disable proposal',
     },
+    {
+      command:
+        'klp-verify audit fleet fleet.ndjson --catalog C --rollout r4 --format html --output fleet.html',
+      what: 'one self-contained HTML report: groups by cause, findings, configurations',
+    },
   ],
   exits: {
     ok: 'every host admits the rollout (or is consistent, without --rollout)',
@@ -91,7 +100,7 @@ export function reportLineDiagnostics(
 export const auditFleetCommand: CommandSpec = {
   ...HELP,
   name: 'audit fleet',
-  formats: ['text', 'json', 'ndjson'],
+  formats: ['text', 'json', 'ndjson', 'html'],
   run: async (ctx) => {
     const parsed = ctx.args;
     const io = ctx.io;
@@ -153,25 +162,50 @@ export const auditFleetCommand: CommandSpec = {
       .filter(([, n]) => n > 0)
       .map(([kind, n]) => `${n} ${kind}`);
     const verdict = `${audit.hosts} hosts in ${audit.configurationCount} configurations: ${counts.join(', ') || 'none'}${malformed > 0 ? `; ${malformed} malformed lines` : ''}`;
-    return {
-      ...result(
-        status,
-        verdict,
-        () => fleetText(fleet, io.columns),
-        () => fleetJson(fleet, malformed),
-      ),
-      ...(ctx.format === 'ndjson'
-        ? {
-            // Second pass: one line per host without keeping host names in memory.
-            stream: async (line: (text: string) => void) => {
-              const ids = groupIds(fleet);
-              await readSnapshots(parsed.positionals, {
-                host: (s: HostSnapshot) => line(fleetHostLine(s, audit.resultOf(s), ids)),
-                diagnostic: () => {},
-              });
-            },
-          }
-        : {}),
+    const hostLines = async (line: (text: string) => void) => {
+      // Second pass: one line per host without keeping host names in memory.
+      const ids = groupIds(fleet);
+      await readSnapshots(parsed.positionals, {
+        host: (s: HostSnapshot) => line(fleetHostLine(s, audit.resultOf(s), ids)),
+        diagnostic: () => {},
+      });
     };
+    const output = parsed.values.get('output');
+    if (ctx.format === 'ndjson' && output !== undefined) {
+      const fd = openSync(output, 'w');
+      try {
+        await hostLines((text) => writeSync(fd, `${text}\n`));
+      } finally {
+        closeSync(fd);
+      }
+      const line = `${verdict}; report written to ${output}`;
+      return result(
+        status,
+        line,
+        () => line,
+        () => ({ output, verdict }),
+      );
+    }
+    if (ctx.format === 'ndjson') {
+      return {
+        ...result(
+          status,
+          verdict,
+          () => fleetText(fleet, io.columns),
+          () => fleetJson(fleet, malformed),
+        ),
+        stream: hostLines,
+      };
+    }
+    return auditOutcome(
+      ctx,
+      status,
+      verdict,
+      () =>
+        ctx.format === 'html'
+          ? fleetHtml(fleet, parsed.positionals, malformed)
+          : fleetText(fleet, io.columns),
+      () => fleetJson(fleet, malformed),
+    );
   },
 };

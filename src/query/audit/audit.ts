@@ -28,6 +28,7 @@ import {
   type PatchAudit,
 } from './patches.ts';
 import { evalAllPolicies, type PolicyResult } from './policies.ts';
+import { revertedFunctions } from './reverted.ts';
 import { type UpgradeCell, upgradeCell } from './upgrades.ts';
 
 /** Default time limit of a whole audit, in milliseconds. */
@@ -74,6 +75,8 @@ export interface AuditResult {
     readonly patchMs: number;
     readonly upgradeMs: number;
     readonly conflictMs: number;
+    /** Functions reverted by cumulative patches (src/query/audit/reverted.ts). */
+    readonly revertedMs: number;
     /** Questions settled on the simulator vs by the engine. */
     readonly bySimulator: number;
     readonly byEngine: number;
@@ -215,6 +218,13 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
   progress('');
 
   const policies = evalAllPolicies(input.policies, cat);
+  const t3 = performance.now();
+  const reverted = revertedFunctions(ctx, {
+    deployed: input.deployed === null ? null : deployed.stacks,
+    upgrades,
+    policies: input.policies,
+  });
+  const revertedMs = performance.now() - t3;
   const fs = findings({
     catalog: cat,
     patches,
@@ -223,6 +233,7 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
     conflictsComplete: conflicts.status === 'complete',
     matrix,
     policies,
+    reverted,
   });
   const complete =
     patches.every((p) => p.verdict !== 'unknown') &&
@@ -246,6 +257,7 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
         patchMs,
         upgradeMs,
         conflictMs,
+        revertedMs,
         bySimulator,
         byEngine,
       },

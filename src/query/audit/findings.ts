@@ -6,14 +6,20 @@
  * Grouping: a refused patch gives one finding per (rule, state) that rejects it, with every
  * installed patch that holds that cause (from the counterexample and the load matrix); an
  * unreachable upgrade cell joins the cells with the same proved reason; a conflict, a policy
- * violation and an undecided question are one finding each.
+ * violation and an undecided question are one finding each; functions a cumulative patch
+ * reverts are one finding per (cumulative patch, replaced patch) (src/query/audit/reverted.ts).
+ *
+ * Locations: the catalog entry (file:line:col of its YAML); when the catalog was built from
+ * artifacts, also the `origin` the entry carries (a C source line or a module's section offset).
  */
 import type { PatchDecl, SourcedCatalog } from '../../ingest/catalog.ts';
 import type { Catalog } from '../../model/catalog.ts';
+import type { KlpFunc } from '../../model/patch.ts';
 import type { LoadMatrix } from '../conflicts-replay.ts';
 import type { UnreachableReason } from '../upgrade.ts';
 import type { PatchAudit } from './patches.ts';
 import type { PolicyResult } from './policies.ts';
+import type { RevertedResult, RevertPolicy } from './reverted.ts';
 import type { UpgradeCell } from './upgrades.ts';
 
 export type Severity = 'error' | 'warning' | 'note';
@@ -25,6 +31,11 @@ export interface AuditLocation {
   readonly col: number;
   readonly endLine: number;
   readonly endCol: number;
+  /**
+   * Where the entry's fact comes from, for catalogs built from artifacts: the `origin` of the
+   * state (or of the patch), e.g. `klp_stream_r3.c:34` or `klp_stream_r2.ko: .data+0xf8`.
+   */
+  readonly origin?: string;
 }
 
 export type Finding =
@@ -64,6 +75,23 @@ export type Finding =
       readonly patches: readonly string[];
       readonly location: AuditLocation | null;
     }
+  /**
+   * `insmod patch` (cumulative) is admitted in some reachable configuration where `replaced`
+   * patched `functions` last, and its atomic replace reverts them to the original code.
+   */
+  | {
+      readonly kind: 'reverted-functions';
+      /** `error` when a policy file refuses that `insmod` (e.g. keep-functions). */
+      readonly severity: 'error' | 'warning';
+      readonly patch: string;
+      readonly replaced: string;
+      readonly functions: readonly KlpFunc[];
+      /** klp_patches of a reachable configuration where it happens, bottom to top. */
+      readonly from: readonly string[];
+      readonly policies: readonly RevertPolicy[];
+      readonly patches: readonly string[];
+      readonly location: AuditLocation | null;
+    }
   | {
       readonly kind: 'unreachable-upgrade';
       readonly severity: 'warning';
@@ -83,8 +111,11 @@ export type Finding =
   | {
       readonly kind: 'undecided';
       readonly severity: 'note';
-      readonly what: 'patch' | 'upgrade' | 'conflicts';
-      /** Patch name, or `from -> to`, or empty for the conflict enumeration. */
+      readonly what: 'patch' | 'upgrade' | 'conflicts' | 'reverted-functions';
+      /**
+       * Patch name, or `from -> to`, or empty for the conflict enumeration, or `cumulative over
+       * replaced` for a revert seen only from a stack not known to be reachable.
+       */
       readonly subject: string;
       readonly patches: readonly string[];
       readonly location: AuditLocation | null;
@@ -97,6 +128,7 @@ export const FINDING_KINDS: readonly FindingKind[] = [
   'dead-patch',
   'refusable-patch',
   'policy-violation',
+  'reverted-functions',
   'unreachable-upgrade',
   'conflict',
   'undecided',
@@ -110,6 +142,8 @@ export interface FindingInput {
   readonly conflictsComplete: boolean;
   readonly matrix: LoadMatrix | null;
   readonly policies: readonly PolicyResult[];
+  /** Functions cumulative patches revert; null: not computed. */
+  readonly reverted?: RevertedResult | null;
 }
 
 /**
@@ -126,12 +160,22 @@ export function findings(input: FindingInput): Finding[] {
   const decls: ReadonlyMap<string, PatchDecl> | null = 'decls' in cat ? cat.decls : null;
   const at = (patch: string | null, state: bigint | null = null): AuditLocation | null => {
     const d = patch === null ? undefined : decls?.get(patch);
-    if (d === undefined) return null;
+    if (d === undefined || patch === null) return null;
     const s = state === null ? undefined : d.states.find((x) => x.id === state);
     const span = s?.span ?? d.nameSpan;
     const a = d.source.position(span.start);
     const b = d.source.position(span.end);
-    return { file: d.source.file, line: a.line, col: a.col, endLine: b.line, endCol: b.col };
+    const p = cat.byName.get(patch);
+    const origin =
+      (state === null ? undefined : p?.states.find((x) => x.id === state)?.origin) ?? p?.origin;
+    return {
+      file: d.source.file,
+      line: a.line,
+      col: a.col,
+      endLine: b.line,
+      endCol: b.col,
+      ...(origin === undefined ? {} : { origin }),
+    };
   };
   const out: Finding[] = [];
 
@@ -215,6 +259,20 @@ export function findings(input: FindingInput): Finding[] {
     }
   }
 
+  for (const r of input.reverted?.pairs ?? []) {
+    out.push({
+      kind: 'reverted-functions',
+      severity: r.policies.length > 0 ? 'error' : 'warning',
+      patch: r.cumulative,
+      replaced: r.replaced,
+      functions: r.functions,
+      from: r.from,
+      policies: r.policies,
+      patches: byOrder([r.replaced, r.cumulative]),
+      location: at(r.cumulative),
+    });
+  }
+
   const groups = new Map<string, { reason: UnreachableReason; cells: UpgradeCell[] }>();
   for (const c of input.upgrades) {
     if (c.verdict !== 'unreachable' || c.reason === null) continue;
@@ -268,6 +326,16 @@ export function findings(input: FindingInput): Finding[] {
       subject: `${c.from.join(',')} -> ${to}`,
       patches: byOrder([...c.from, to]),
       location: at(to),
+    });
+  }
+  for (const u of input.reverted?.undecided ?? []) {
+    out.push({
+      kind: 'undecided',
+      severity: 'note',
+      what: 'reverted-functions',
+      subject: `${u.cumulative} over ${u.replaced}`,
+      patches: byOrder([u.replaced, u.cumulative]),
+      location: at(u.cumulative),
     });
   }
   if (!input.conflictsComplete) {

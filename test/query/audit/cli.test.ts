@@ -48,11 +48,15 @@ describe('audit catalog', () => {
     expect(r.status).toBe(1);
     const lines = r.out.split('\n');
     expect(lines[0]).toMatch(
-      /^examples\/vendor-stream\/stream.catalog.yaml: error findings: 7 errors, 1 warning/,
+      /^examples\/vendor-stream\/stream.catalog.yaml: error findings: 7 errors, 2 warnings/,
     );
     expect(r.out).toContain('error[refusable-patch]: `klp_6_8_0_45_r4` can be refused (rule');
     expect(r.out).toContain('--> examples/vendor-stream/stream.catalog.yaml:49:11');
     expect(r.out).toContain('warning[conflict]: `klp_6_8_0_45_r2`, `klp_6_8_0_45_r4`');
+    // Rolling back to r3 over r4 reverts the function r4 added.
+    expect(r.out.replace(/\s+/g, ' ')).toContain(
+      'warning[reverted-functions]: cumulative `klp_6_8_0_45_r3` reverts `vmlinux:udp_gro_receive` to the original code; `klp_6_8_0_45_r4` patched it last (when loaded over `klp_6_8_0_45_r4`) --> examples/vendor-stream/stream.catalog.yaml:36:11',
+    );
     expect(r.out).toContain('livepatch: Livepatch patch (klp_6_8_0_45_r4) is not compatible');
     expect(r.out).toContain('by the SMT engine (proofs under rule set upstream, transitions auto)');
   });
