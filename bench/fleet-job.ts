@@ -13,6 +13,7 @@
  */
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bufferIo } from '../src/cli/io.ts';
 import { main } from '../src/cli/main.ts';
 import { kernelRules } from '../src/eval/index.ts';
 import { installStack } from '../src/kernel/index.ts';
@@ -142,35 +143,34 @@ async function generate(job: GenerateJob): Promise<string> {
   return JSON.stringify({ rollout, configurations: configs.length });
 }
 
-async function runAudit(job: { dir: string; rollout: string }): Promise<string> {
-  let doc = '';
-  const io = {
-    out: (t: string) => {
-      doc += t;
-    },
-    err: () => {},
-    columns: 100,
-    color: false,
-    progress: () => {},
-    readStdin: async () => new Uint8Array(),
-  };
+/**
+ * Runs the CLI in-process on `argv` (with `--format json`) and times it: the exit status, the
+ * wall time and the one JSON document it printed (stderr is dropped).
+ */
+async function runJson(
+  argv: readonly string[],
+): Promise<{ code: number; ms: number; doc: unknown }> {
+  const io = bufferIo();
   const start = performance.now();
-  const code = await main(
-    [
-      'audit',
-      'fleet',
-      join(job.dir, 'fleet.ndjson'),
-      '--catalog',
-      join(job.dir, 'catalog.yaml'),
-      '--rollout',
-      job.rollout,
-      '--format',
-      'json',
-    ],
-    io,
-  );
+  const code = await main([...argv, '--format', 'json'], io);
   const ms = performance.now() - start;
-  const parsed: unknown = JSON.parse(doc);
+  return { code, ms, doc: JSON.parse(io.stdout()) };
+}
+
+async function runAudit(job: { dir: string; rollout: string }): Promise<string> {
+  const {
+    code,
+    ms,
+    doc: parsed,
+  } = await runJson([
+    'audit',
+    'fleet',
+    join(job.dir, 'fleet.ndjson'),
+    '--catalog',
+    join(job.dir, 'catalog.yaml'),
+    '--rollout',
+    job.rollout,
+  ]);
   const summary =
     typeof parsed === 'object' &&
     parsed !== null &&
@@ -241,32 +241,17 @@ async function generateLog(job: { mb: number; dir: string }): Promise<string> {
 }
 
 async function runLog(job: { dir: string }): Promise<string> {
-  let doc = '';
-  const io = {
-    out: (t: string) => {
-      doc += t;
-    },
-    err: () => {},
-    columns: 100,
-    color: false,
-    progress: () => {},
-    readStdin: async () => new Uint8Array(),
-  };
-  const start = performance.now();
-  const code = await main(
-    [
-      'audit',
-      'log',
-      join(job.dir, 'kern.log'),
-      '--catalog',
-      'examples/vendor-stream/stream.catalog.yaml',
-      '--format',
-      'json',
-    ],
-    io,
-  );
-  const ms = performance.now() - start;
-  const parsed: unknown = JSON.parse(doc);
+  const {
+    code,
+    ms,
+    doc: parsed,
+  } = await runJson([
+    'audit',
+    'log',
+    join(job.dir, 'kern.log'),
+    '--catalog',
+    'examples/vendor-stream/stream.catalog.yaml',
+  ]);
   const boots =
     typeof parsed === 'object' &&
     parsed !== null &&

@@ -5,8 +5,15 @@
  */
 import { assertNever, formatOp, type Op } from '../model/op.ts';
 import type { AuditDiffResult, DiffChange } from '../query/audit/diff.ts';
-import { AUDIT_SCHEMA_VERSION, stackWords } from './audit.ts';
-import { violationJson } from './plan.ts';
+import {
+  AUDIT_SCHEMA_VERSION,
+  policyViolationJson,
+  stackWords,
+  unreachableReasonJson,
+} from './audit.ts';
+import { opJson, violationJson } from './plan.ts';
+import type { auditDiffDocument, diffChange } from './schema/audit.ts';
+import type { JsonOf } from './schema/common.ts';
 import { wrap } from './wrap.ts';
 
 const q = (n: string) => `\`${n}\``;
@@ -49,16 +56,13 @@ export function changeMessage(c: DiffChange): string {
   }
 }
 
-function opJson(op: Op) {
-  return { op: op.kind, patch: op.kind === 'complete' ? null : op.patch };
-}
-
-function changeJson(c: DiffChange): Record<string, unknown> {
-  const base = { kind: c.kind, message: changeMessage(c) };
+function changeJson(c: DiffChange): JsonOf<typeof diffChange> {
+  const message = changeMessage(c);
   switch (c.kind) {
     case 'patch-broken':
       return {
-        ...base,
+        kind: c.kind,
+        message,
         patch: c.patch,
         before: c.before,
         after: c.after,
@@ -71,25 +75,32 @@ function changeJson(c: DiffChange): Record<string, unknown> {
         },
       };
     case 'patch-fixed':
-      return { ...base, patch: c.patch, before: c.before, after: c.after };
+      return { kind: c.kind, message, patch: c.patch, before: c.before, after: c.after };
     case 'upgrade-cut':
       return {
-        ...base,
+        kind: c.kind,
+        message,
         from: c.from,
         to: [c.to],
         before: c.before.map(opJson),
-        reason: c.after.reason,
+        reason: c.after.reason === null ? null : unreachableReasonJson(c.after.reason),
       };
     case 'upgrade-restored':
-      return { ...base, from: c.from, to: [c.to], steps: c.after.map(opJson) };
+      return { kind: c.kind, message, from: c.from, to: [c.to], steps: c.after.map(opJson) };
     case 'conflict-new':
     case 'conflict-gone':
-      return { ...base, patches: c.patches };
+      return { kind: c.kind, message, patches: c.patches };
     case 'policy-broken':
     case 'policy-fixed':
-      return { ...base, ruleSet: c.ruleSet, policy: c.policy, violation: c.violation };
+      return {
+        kind: c.kind,
+        message,
+        ruleSet: c.ruleSet,
+        policy: c.policy,
+        violation: policyViolationJson(c.violation),
+      };
     case 'undecided':
-      return { ...base, what: c.what, subject: c.subject };
+      return { kind: c.kind, message, what: c.what, subject: c.subject };
     default:
       return assertNever(c, 'diff change');
   }
@@ -112,7 +123,7 @@ export function diffVerdict(r: AuditDiffResult): 'breaks' | 'unknown' | 'ok' {
  * @example
  * stringify(auditDiffJson(r)) // '{"schemaVersion":1,"command":"audit diff","verdict":"breaks",...}'
  */
-export function auditDiffJson(r: AuditDiffResult): Record<string, unknown> {
+export function auditDiffJson(r: AuditDiffResult): JsonOf<typeof auditDiffDocument> {
   return {
     schemaVersion: AUDIT_SCHEMA_VERSION,
     command: 'audit diff',

@@ -4,17 +4,24 @@
  * patch's verdict with its counterexample as a kernel transcript, the upgrade matrix, the
  * conflicts and the policies.
  */
-import { assertNever, formatOp, type Op } from '../model/op.ts';
+import { assertNever, formatOp } from '../model/op.ts';
 import { formatStateId, type KlpFunc } from '../model/patch.ts';
 import type { AuditResult } from '../query/audit/audit.ts';
 import type { AuditLocation, Finding } from '../query/audit/findings.ts';
-import type { AuditCounterexample } from '../query/audit/patches.ts';
+import type { AuditCounterexample, StackVerdict } from '../query/audit/patches.ts';
+import type { PolicyViolation } from '../query/audit/policies.ts';
 import type { UpgradeCell } from '../query/audit/upgrades.ts';
-import { violationJson } from './plan.ts';
+import type { UnreachableReason } from '../query/upgrade.ts';
+import { stateIdJson } from './json.ts';
+import { opJson, violationJson } from './plan.ts';
+import type { auditDocument, finding as findingSchema, unreachableReason } from './schema/audit.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
 import { wrap } from './wrap.ts';
 
-/** JSON schema version of every audit document. */
-export const AUDIT_SCHEMA_VERSION = 1;
+/** JSON schema version of every audit document (docs/schema/audit-catalog.schema.json). */
+export const AUDIT_SCHEMA_VERSION = SCHEMA_VERSION;
+
+type AuditJson = JsonOf<typeof auditDocument>;
 
 const q = (name: string) => `\`${name}\``;
 const names = (xs: readonly string[]) => xs.map(q).join(', ');
@@ -132,11 +139,9 @@ export function auditVerdict(r: AuditResult): AuditVerdict {
   return 'clean';
 }
 
-function opJson(op: Op): { op: string; patch: string | null } {
-  return { op: op.kind, patch: op.kind === 'complete' ? null : op.patch };
-}
-
-function counterexampleJson(c: AuditCounterexample): Record<string, unknown> {
+function counterexampleJson(
+  c: AuditCounterexample,
+): NonNullable<AuditJson['patches'][number]['counterexample']> {
   return {
     from: c.from,
     steps: c.steps.map(opJson),
@@ -148,21 +153,52 @@ function counterexampleJson(c: AuditCounterexample): Record<string, unknown> {
   };
 }
 
-function cellJson(c: UpgradeCell): Record<string, unknown> {
+/**
+ * Why an upgrade is unreachable, in JSON: its kind, the patch it names and its message.
+ *
+ * @example
+ * unreachableReasonJson(cell.reason) // { kind: 'stays', patch: 'klp_r2', message: '...' }
+ */
+export function unreachableReasonJson(r: UnreachableReason): JsonOf<typeof unreachableReason> {
+  return r.kind === 'invariant'
+    ? { kind: r.kind, message: r.message }
+    : { kind: r.kind, patch: r.patch, message: r.message };
+}
+
+/**
+ * A policy violation in JSON, its state ids as {@link stateIdJson} writes them.
+ *
+ * @example
+ * policyViolationJson(v).states // ['0x696f75726e670002']
+ */
+export function policyViolationJson(
+  v: PolicyViolation,
+): AuditJson['policies'][number]['violations'][number] {
+  return { message: v.message, patches: v.patches, states: v.states.map(stateIdJson) };
+}
+
+function stackJson(s: StackVerdict): AuditJson['patches'][number]['stacks'][number] {
+  switch (s.kind) {
+    case 'loadable':
+      return { from: s.from, verdict: s.kind, decidedBy: s.how };
+    case 'refuted':
+      return { from: s.from, verdict: s.kind, dead: s.dead, decidedBy: s.how };
+    case 'unknown':
+      return { from: s.from, verdict: s.kind, depth: s.depth, reason: s.reason };
+    case 'installed':
+      return { from: s.from, verdict: s.kind };
+    default:
+      return assertNever(s, 'stack verdict');
+  }
+}
+
+function cellJson(c: UpgradeCell): AuditJson['upgrades'][number] {
   return {
     from: c.from,
     to: c.to,
     verdict: c.verdict,
     ...(c.steps === null ? {} : { steps: c.steps.map(opJson) }),
-    ...(c.reason === null
-      ? {}
-      : {
-          reason: {
-            kind: c.reason.kind,
-            ...(c.reason.kind === 'invariant' ? {} : { patch: c.reason.patch }),
-            message: c.reason.message,
-          },
-        }),
+    ...(c.reason === null ? {} : { reason: unreachableReasonJson(c.reason) }),
     ...(c.verdict === 'unknown' ? { depth: c.depth } : {}),
     decidedBy: c.how,
   };
@@ -174,9 +210,22 @@ function cellJson(c: UpgradeCell): Record<string, unknown> {
  * @example
  * findingJson(f).message === findingMessage(f) // true
  */
-export function findingJson(f: Finding): Record<string, unknown> {
-  const { location, ...rest } = f;
-  return { ...rest, message: findingMessage(f), location };
+export function findingJson(f: Finding): JsonOf<typeof findingSchema> {
+  const message = findingMessage(f);
+  switch (f.kind) {
+    case 'refusable-patch':
+    case 'dead-patch':
+      return { ...f, state: f.state === null ? null : stateIdJson(f.state), message };
+    case 'policy-violation':
+      return { ...f, states: f.states.map(stateIdJson), message };
+    case 'reverted-functions':
+    case 'unreachable-upgrade':
+    case 'conflict':
+    case 'undecided':
+      return { ...f, message };
+    default:
+      return assertNever(f, 'finding');
+  }
 }
 
 /**
@@ -185,7 +234,7 @@ export function findingJson(f: Finding): Record<string, unknown> {
  * @example
  * stringify(auditJson(result)) // '{"schemaVersion":1,"command":"audit catalog","verdict":"errors",...}'
  */
-export function auditJson(r: AuditResult): Record<string, unknown> {
+export function auditJson(r: AuditResult): AuditJson {
   return {
     schemaVersion: AUDIT_SCHEMA_VERSION,
     command: 'audit catalog',
@@ -202,13 +251,7 @@ export function auditJson(r: AuditResult): Record<string, unknown> {
       ...(p.counterexample === null
         ? {}
         : { counterexample: counterexampleJson(p.counterexample) }),
-      stacks: p.stacks.map((s) => ({
-        from: s.from,
-        verdict: s.kind,
-        ...(s.kind === 'refuted' ? { dead: s.dead } : {}),
-        ...(s.kind === 'unknown' ? { depth: s.depth, reason: s.reason } : {}),
-        ...(s.kind === 'loadable' || s.kind === 'refuted' ? { decidedBy: s.how } : {}),
-      })),
+      stacks: p.stacks.map(stackJson),
     })),
     upgrades: r.upgrades.map(cellJson),
     conflicts: r.conflicts.sets.map((patches) => ({ patches })),
@@ -217,11 +260,7 @@ export function auditJson(r: AuditResult): Record<string, unknown> {
       ruleSet: p.ruleSet,
       policy: p.policy,
       sentence: p.sentence,
-      violations: p.violations.map((v) => ({
-        message: v.message,
-        patches: v.patches,
-        states: v.states,
-      })),
+      violations: p.violations.map(policyViolationJson),
     })),
     stats: r.stats,
   };

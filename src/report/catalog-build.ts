@@ -9,8 +9,9 @@
 import type { BuiltCatalog } from '../ingest/artifacts/build.ts';
 import { formatOrigin, originJson } from '../ingest/artifacts/origin.ts';
 import { formatStateId } from '../model/patch.ts';
-import { type Diagnostic, diagnosticJson } from '../source/diagnostic.ts';
 import { stateIdJson } from './json.ts';
+import type { catalogBuildDocument } from './schema/catalog-build.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
 
 /**
  * The catalog as YAML with provenance.
@@ -54,17 +55,15 @@ export function catalogYaml(built: BuiltCatalog): string {
 }
 
 /**
- * The catalog as one JSON document (`schemaVersion` 1); ids as in every JSON output.
+ * The catalog as one JSON document (docs/schema/catalog-build.schema.json); ids as in every
+ * JSON output.
  *
  * @example
- * catalogJson(built, []).patches[0].states[0] // { id: 1, version: 2, source: { file, line, col } }
+ * catalogJson(built).patches[0].states[0] // { id: 1, version: 2, source: { file, line, col } }
  */
-export function catalogJson(
-  built: BuiltCatalog,
-  diagnostics: readonly Diagnostic[],
-): { schemaVersion: 1; patches: Record<string, unknown>[]; diagnostics: unknown[] } {
+export function catalogJson(built: BuiltCatalog): JsonOf<typeof catalogBuildDocument> {
   return {
-    schemaVersion: 1,
+    schemaVersion: SCHEMA_VERSION,
     patches: built.patches.map((p) => ({
       name: p.name,
       replace: p.replace,
@@ -82,6 +81,5 @@ export function catalogJson(
       source: originJson(p.origin),
       replaceSource: originJson(p.replaceOrigin),
     })),
-    diagnostics: diagnostics.map(diagnosticJson),
   };
 }

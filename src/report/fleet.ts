@@ -14,10 +14,24 @@ import type {
 import type { ConfigVerdict, Finding, Fix, Outcome } from '../query/fleet/decide.ts';
 import { stringify } from './json.ts';
 import { violationJson } from './plan.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
+import type {
+  fleetDocument,
+  fleetFinding,
+  fleetFix,
+  fleetHostLine as fleetHostLineSchema,
+  fleetOutcome,
+  fleetVerdict,
+} from './schema/fleet.ts';
 import { wrap } from './wrap.ts';
 
-/** The schema of `--format json` and `--format ndjson` output. */
-export const FLEET_SCHEMA_VERSION = 1;
+/**
+ * The schema version of `--format json` (docs/schema/audit-fleet.schema.json); `--format
+ * ndjson` lines follow docs/schema/audit-fleet-host.schema.json.
+ */
+export const FLEET_SCHEMA_VERSION = SCHEMA_VERSION;
+
+type FleetJson = JsonOf<typeof fleetDocument>;
 
 /** A finding in one line. */
 export function findingText(f: Finding): string {
@@ -172,7 +186,7 @@ export function fleetText(r: FleetResult, width = 100): string {
   return out.join('\n');
 }
 
-function fixJson(fix: Fix): Record<string, unknown> {
+function fixJson(fix: Fix): JsonOf<typeof fleetFix> {
   switch (fix.kind) {
     case 'found':
       return { kind: 'found', ops: fix.ops.map(formatOp) };
@@ -185,10 +199,9 @@ function fixJson(fix: Fix): Record<string, unknown> {
   }
 }
 
-function outcomeJson(o: Outcome): Record<string, unknown> {
-  if (o.kind === 'admitted') return { verdict: 'admitted', stack: o.stack };
+function refusedJson(o: Outcome & { kind: 'refused' }) {
   return {
-    verdict: 'refused',
+    verdict: 'refused' as const,
     errno: o.errno,
     patch: o.patch,
     loaded: o.loaded,
@@ -197,12 +210,16 @@ function outcomeJson(o: Outcome): Record<string, unknown> {
   };
 }
 
-function verdictJson(v: ConfigVerdict): Record<string, unknown> {
+function outcomeJson(o: Outcome): JsonOf<typeof fleetOutcome> {
+  return o.kind === 'admitted' ? { verdict: 'admitted', stack: o.stack } : refusedJson(o);
+}
+
+function verdictJson(v: ConfigVerdict): JsonOf<typeof fleetVerdict> {
   switch (v.kind) {
     case 'admitted':
-      return { ...outcomeJson(v), stacks: v.stacks, orders: v.orders };
+      return { verdict: 'admitted', stack: v.stack, stacks: v.stacks, orders: v.orders };
     case 'refused':
-      return { ...outcomeJson(v), orders: v.orders };
+      return { ...refusedJson(v), orders: v.orders };
     case 'consistent':
       return { verdict: 'consistent', orders: v.orders };
     case 'inconsistent':
@@ -219,45 +236,49 @@ function verdictJson(v: ConfigVerdict): Record<string, unknown> {
   }
 }
 
-function findingJson(f: Finding): Record<string, unknown> {
+function findingJson(f: Finding): JsonOf<typeof fleetFinding> {
   return { ...f, message: findingText(f) };
 }
 
 function configurationJson(
   c: ConfigurationResult,
   groupIds: ReadonlyMap<string, number>,
-): Record<string, unknown> {
+): FleetJson['configurations'][number] {
   return {
     id: c.id,
     kernel: c.configuration.kernel,
-    livepatch: c.configuration.livepatch,
+    livepatch: c.configuration.livepatch.map((p) => ({
+      name: p.name,
+      enabled: p.enabled,
+      transition: p.transition,
+      replace: p.replace,
+      stackOrder: p.stackOrder,
+    })),
     modules: c.configuration.modules,
     forced: c.configuration.forced,
     count: c.hosts,
     hosts: c.sampleHosts,
     orderKnown: c.decision.orderKnown,
-    orders: c.decision.orders,
     ...verdictJson(c.decision.verdict),
     group: groupIds.get(c.group) ?? null,
     findings: c.decision.findings.map(findingJson),
   };
 }
 
-function groupJson(g: Group, id: number): Record<string, unknown> {
-  return {
+function groupJson(g: Group, id: number): FleetJson['groups'][number] {
+  const shared = {
     id,
-    ...verdictJson(g.verdict),
-    reasons:
-      g.verdict.kind === 'refused'
-        ? g.verdict.reasons.map(violationJson)
-        : g.blocking.map(findingJson),
     count: g.hosts,
     hosts: g.sampleHosts,
     configurations: g.configurations,
   };
+  // A refused group's reasons are the rules' (in its verdict); any other's, its findings.
+  const v = verdictJson(g.verdict);
+  if (v.verdict === 'refused') return { ...v, ...shared };
+  return { ...v, reasons: g.blocking.map(findingJson), ...shared };
 }
 
-function findingGroupJson(f: FindingGroup): Record<string, unknown> {
+function findingGroupJson(f: FindingGroup): FleetJson['findings'][number] {
   return {
     ...findingJson(f.finding),
     count: f.hosts,
@@ -271,8 +292,8 @@ export function groupIds(r: FleetResult): Map<string, number> {
   return new Map(r.groups.map((g, i) => [g.key, i + 1]));
 }
 
-/** The JSON document of `--format json`. */
-export function fleetJson(r: FleetResult, diagnostics: number): Record<string, unknown> {
+/** The JSON document of `--format json` (docs/schema/audit-fleet.schema.json). */
+export function fleetJson(r: FleetResult, diagnostics: number): FleetJson {
   const ids = groupIds(r);
   return {
     schemaVersion: FLEET_SCHEMA_VERSION,
@@ -288,19 +309,23 @@ export function fleetJson(r: FleetResult, diagnostics: number): Record<string, u
   };
 }
 
-/** One `--format ndjson` line for a snapshot line: `{host, verdict, errno?, group}`. */
+/**
+ * One `--format ndjson` line for a snapshot line (docs/schema/audit-fleet-host.schema.json):
+ * `{host, verdict, errno?, group, configuration, count?}`.
+ */
 export function fleetHostLine(
   s: HostSnapshot,
   c: ConfigurationResult,
   ids: ReadonlyMap<string, number>,
 ): string {
   const v = c.decision.verdict;
-  return stringify({
+  const line: JsonOf<typeof fleetHostLineSchema> = {
     host: s.host,
     verdict: v.kind,
     ...(v.kind === 'refused' ? { errno: v.errno } : {}),
     group: ids.get(c.group) ?? null,
     configuration: c.id,
     ...(s.count === 1 ? {} : { count: s.count }),
-  });
+  };
+  return stringify(line);
 }

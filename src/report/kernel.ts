@@ -11,6 +11,10 @@ import type { Difference } from '../vm/compare.ts';
 import type { KernelPlanRun } from '../vm/kernel-run.ts';
 import type { FunctionMapping } from '../vm/module-source.ts';
 import { systemJson } from './json.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
+import type { kernelBootFailedDocument, kernelDocument, kernelPlan } from './schema/kernel.ts';
+
+type KernelPlanJson = JsonOf<typeof kernelPlan>;
 
 export interface KernelPlanMeta {
   readonly file: string;
@@ -31,16 +35,9 @@ export function kernelPlanOk(meta: KernelPlanMeta, run: KernelPlanRun): boolean 
   return run.steps.every((s, i) => s.result === meta.steps[i]?.expect);
 }
 
-function differenceJson(d: Difference): Record<string, unknown> {
+function differenceJson(d: Difference): NonNullable<KernelPlanJson['differences']>[number] {
   switch (d.kind) {
     case 'result':
-      return {
-        kind: d.kind,
-        step: d.index,
-        op: formatOp(d.op),
-        kernel: d.kernel,
-        simulator: d.simulator,
-      };
     case 'log':
       return {
         kind: d.kind,
@@ -68,7 +65,7 @@ export function kernelPlanJson(
   meta: KernelPlanMeta,
   run: KernelPlanRun,
   differences: readonly Difference[] | null,
-): Record<string, unknown> {
+): KernelPlanJson {
   return {
     file: meta.file,
     rules: `linux ${meta.release}`,
@@ -91,6 +88,66 @@ export function kernelPlanJson(
     ...(differences === null
       ? {}
       : { simulatorRules: meta.rules, differences: differences.map(differenceJson) }),
+  };
+}
+
+/** What the guest reports about the run besides the plans. */
+export interface KernelRunMeta {
+  /** The kernel image given with `--kernel`. */
+  readonly image: string;
+  readonly release: string;
+  readonly boots: number;
+  readonly seconds: number;
+  readonly compiled: number;
+  readonly mappings: readonly FunctionMapping[];
+}
+
+/**
+ * The document of `kernel --format json` (docs/schema/kernel.schema.json): the run, the
+ * function mappings and every plan's {@link kernelPlanJson}.
+ *
+ * @example
+ * kernelJson(run, plans).kernel.release // '6.1.0-57-amd64'
+ */
+export function kernelJson(
+  run: KernelRunMeta,
+  plans: readonly KernelPlanJson[],
+): JsonOf<typeof kernelDocument> {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    kernel: {
+      image: run.image,
+      release: run.release,
+      boots: run.boots,
+      seconds: run.seconds,
+      modulesCompiled: run.compiled,
+    },
+    functionMappings: run.mappings.map((m) => ({
+      patch: m.patch,
+      declared: m.declared,
+      mappedTo: m.mappedTo,
+    })),
+    plans,
+  };
+}
+
+/**
+ * The document of `kernel --format json` when the guest ran no plan.
+ *
+ * @example
+ * kernelBootFailedJson('timeout', 'the kernel `bzImage` did not finish the plans in time', tail)
+ */
+export function kernelBootFailedJson(
+  reason: 'timeout' | 'no-progress',
+  message: string,
+  consoleTail: string,
+): JsonOf<typeof kernelBootFailedDocument> {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    verdict: 'unknown',
+    reason,
+    message,
+    console: consoleTail,
   };
 }
 

@@ -5,9 +5,11 @@
  */
 import type { BootResult, LogEvent } from '../query/log/replay.ts';
 import { violationJson } from './plan.ts';
+import { type JsonOf, SCHEMA_VERSION } from './schema/common.ts';
+import type { logDocument } from './schema/log.ts';
 import { wrap } from './wrap.ts';
 
-export const LOG_SCHEMA_VERSION = 1;
+export const LOG_SCHEMA_VERSION = SCHEMA_VERSION;
 
 function eventText(e: LogEvent): string {
   const what = e.patch === null ? e.op : `${e.op} ${e.patch}`;
@@ -73,13 +75,13 @@ export function logText(boots: readonly BootResult[], rules: string, width = 100
   return out.join('\n');
 }
 
-/** The JSON document of `--format json`. */
+/** The JSON document of `--format json` (docs/schema/audit-log.schema.json). */
 export function logJson(
   boots: readonly BootResult[],
   rules: string,
   files: readonly string[],
   malformed: number,
-): Record<string, unknown> {
+): JsonOf<typeof logDocument> {
   return {
     schemaVersion: LOG_SCHEMA_VERSION,
     command: 'audit log',
@@ -111,7 +113,12 @@ export function logJson(
             : { patch: b.final.transition.patch, target: b.final.transition.target },
         loaded: b.final.loaded,
       },
-      unexplained: b.unexplained,
+      unexplained: b.unexplained.map((u) => ({
+        file: u.file,
+        line: u.line,
+        text: u.text,
+        why: u.why,
+      })),
     })),
   };
 }

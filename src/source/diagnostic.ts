@@ -59,7 +59,10 @@ export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
 /** The most characters of a span's text a JSON diagnostic carries. */
 const MAX_JSON_TEXT = 200;
 
-/** The JSON form of a diagnostic, for `--format json`. */
+/**
+ * The JSON form of a diagnostic, for `--format json` (src/report/schema/common.ts `diagnostic`):
+ * in a binary file (a module) the place is a byte `offset`, and `line` and `column` are null.
+ */
 export function diagnosticJson(d: Diagnostic): Record<string, unknown> {
   if (d.offset !== undefined) {
     return {
@@ -67,6 +70,8 @@ export function diagnosticJson(d: Diagnostic): Record<string, unknown> {
       severity: d.severity,
       message: d.message,
       file: d.source.file,
+      line: null,
+      column: null,
       offset: d.offset,
       ...(d.help === undefined ? {} : { help: d.help }),
     };

@@ -25,7 +25,7 @@ import {
   result,
 } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
-import { KERNEL_RULES_OPTION, loadRulesOption, patchList } from './common.ts';
+import { KERNEL_RULES_OPTION, loadRulesOption, patchList, policyOption } from './common.ts';
 
 export const OUTPUT_OPTION: OptionSpec = {
   name: 'output',
@@ -45,15 +45,9 @@ export const DEPLOYED_OPTION: OptionSpec = {
 
 const OPTIONS: readonly OptionSpec[] = [
   KERNEL_RULES_OPTION,
-  {
-    name: 'policy',
-    short: 'p',
-    kind: 'value',
-    metavar: 'NAME|FILE,...',
-    repeatable: true,
-    description:
-      'rule files whose policies are evaluated over the catalog (repeatable; default: release-stream when the catalog is a release stream; `none` for none)',
-  },
+  policyOption(
+    'rule files whose policies are evaluated over the catalog (repeatable; default: release-stream when the catalog is a release stream; `none` for none)',
+  ),
   DEPLOYED_OPTION,
   OUTPUT_OPTION,
 ];

@@ -12,19 +12,13 @@ import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandSpec } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import { auditOutcome, DEPLOYED_OPTION, OUTPUT_OPTION, readAuditInputs } from './audit-catalog.ts';
-import { KERNEL_RULES_OPTION, TEXT_JSON } from './common.ts';
+import { KERNEL_RULES_OPTION, policyOption, TEXT_JSON } from './common.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
   KERNEL_RULES_OPTION,
-  {
-    name: 'policy',
-    short: 'p',
-    kind: 'value',
-    metavar: 'NAME|FILE,...',
-    repeatable: true,
-    description:
-      'rule files whose policies are compared (default: release-stream when NEW is a release stream; `none` for none)',
-  },
+  policyOption(
+    'rule files whose policies are compared (default: release-stream when NEW is a release stream; `none` for none)',
+  ),
   DEPLOYED_OPTION,
   OUTPUT_OPTION,
 ];

@@ -137,9 +137,7 @@ export const catalogBuildCommand: CommandSpec = {
     const summary = `${built.patches.length} patch${built.patches.length === 1 ? '' : 'es'} from ${built.files.length} artifact${built.files.length === 1 ? '' : 's'}`;
     if (output !== undefined) {
       const text =
-        ctx.format === 'json'
-          ? `${stringify(catalogJson(built, []), 2)}\n`
-          : `${catalogYaml(built)}\n`;
+        ctx.format === 'json' ? `${stringify(catalogJson(built), 2)}\n` : `${catalogYaml(built)}\n`;
       writeFileSync(output, text);
       const line = `wrote ${summary} to ${output}`;
       return result(
@@ -153,7 +151,7 @@ export const catalogBuildCommand: CommandSpec = {
       EXIT.ok,
       `built ${summary}`,
       () => catalogYaml(built),
-      () => catalogJson(built, []),
+      () => catalogJson(built),
     );
   },
 };

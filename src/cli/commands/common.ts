@@ -42,6 +42,24 @@ export const RULES_OPTION: OptionSpec = {
     "rule set by name (`klp-verify rules list`) or rule file path; overrides the plan's `rules:`",
 };
 
+/**
+ * `--policy NAME|FILE,...` (repeatable) of the audits, with what the command does with the
+ * policies; `readAuditInputs` reads it.
+ *
+ * @example
+ * policyOption('rule files whose policies are compared')
+ */
+export function policyOption(what: string): OptionSpec {
+  return {
+    name: 'policy',
+    short: 'p',
+    kind: 'value',
+    metavar: 'NAME|FILE,...',
+    repeatable: true,
+    description: what,
+  };
+}
+
 // ---------- what the commands over a catalog share (prove, conflicts, synth, upgrade, diff-rules)
 
 export const CATALOG_OPTION: OptionSpec = {

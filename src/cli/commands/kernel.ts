@@ -6,7 +6,14 @@
  */
 import { resolveRules } from '../../analysis/rulesets.ts';
 import { loadPlanFile } from '../../ingest/index.ts';
-import { kernelPlanJson, kernelPlanOk, kernelPlanText, mappingLines } from '../../report/kernel.ts';
+import {
+  kernelBootFailedJson,
+  kernelJson,
+  kernelPlanJson,
+  kernelPlanOk,
+  kernelPlanText,
+  mappingLines,
+} from '../../report/kernel.ts';
 import { type Diagnostic, hasErrors } from '../../source/diagnostic.ts';
 import { checkHost, checkModuleNames, type HostProblem } from '../../vm/environment.ts';
 import { type KernelPlanInput, verifyOnKernel } from '../../vm/verify.ts';
@@ -161,7 +168,7 @@ export const kernelCommand: CommandSpec = {
         EXIT.unknown,
         `unknown: ${message}`,
         () => `unknown: ${message}\n  = ${help}`,
-        () => ({ verdict: 'unknown', reason: v.reason, message, console: v.output }),
+        () => kernelBootFailedJson(v.reason, message, v.output),
       );
     }
     const release = v.release ?? 'unknown';
@@ -199,17 +206,18 @@ export const kernelCommand: CommandSpec = {
         const notes = mappingLines(v.mappings);
         return [...notes, ...(notes.length > 0 ? [''] : []), texts.join('\n\n')].join('\n');
       },
-      () => ({
-        kernel: {
-          image: kernel,
-          release,
-          boots: v.boots,
-          seconds: v.seconds,
-          modulesCompiled: v.compiled,
-        },
-        functionMappings: v.mappings,
-        plans: docs,
-      }),
+      () =>
+        kernelJson(
+          {
+            image: kernel,
+            release,
+            boots: v.boots,
+            seconds: v.seconds,
+            compiled: v.compiled,
+            mappings: v.mappings,
+          },
+          docs,
+        ),
     );
   },
 };

@@ -46,13 +46,19 @@ export function formatOrigin(o: Origin): string {
   }
 }
 
+/** The JSON form of an origin (src/report/schema/catalog-build.ts `source`). */
+export type OriginJson =
+  | { readonly file: string; readonly line: number; readonly col: number }
+  | { readonly file: string; readonly section: string; readonly offset: number }
+  | { readonly option: string };
+
 /**
  * The JSON form of an origin (`{file, line}` or `{file, section, offset}`).
  *
  * @example
  * originJson({ kind: 'source', file: 'a.c', line: 3, col: 1 }) // { file: 'a.c', line: 3, col: 1 }
  */
-export function originJson(o: Origin): Record<string, string | number> {
+export function originJson(o: Origin): OriginJson {
   switch (o.kind) {
     case 'source':
       return { file: o.file, line: o.line, col: o.col };

@@ -152,6 +152,11 @@ export const diagnostic = z
     file: z.string().nullable().describe('null when the problem has no location'),
     line: z.int().min(1).nullable(),
     column: z.int().min(1).nullable(),
+    offset: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('in a binary file (a module): the byte offset; `line` and `column` are null'),
     endLine: z.int().min(1).optional(),
     endColumn: z.int().min(1).optional(),
     text: z.string().optional().describe('the text the diagnostic underlines'),

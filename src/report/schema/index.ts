@@ -5,9 +5,14 @@
  * against the written files.
  */
 import type { z } from 'zod';
+import { auditDiffOutput, auditOutput } from './audit.ts';
+import { catalogBuildOutput } from './catalog-build.ts';
 import { badInputDocument } from './common.ts';
 import { conflictsOutput } from './conflicts.ts';
 import { diffRulesOutput } from './diff-rules.ts';
+import { fleetHostLine, fleetOutput } from './fleet.ts';
+import { kernelOutput } from './kernel.ts';
+import { logOutput } from './log.ts';
 import { checkOutput, simulateOutput } from './plan.ts';
 import { proveOutput } from './prove.ts';
 import { rulesCheckOutput, rulesListOutput } from './rules.ts';
@@ -23,6 +28,8 @@ export interface PublishedSchema {
   /** The command lines that print it, e.g. `klp-verify check PLAN... --format json`. */
   readonly commands: readonly string[];
   readonly schema: z.ZodType;
+  /** One line of NDJSON output rather than a document: it carries no `schemaVersion`. */
+  readonly line?: true;
 }
 
 /**
@@ -49,6 +56,42 @@ export const PUBLISHED: readonly PublishedSchema[] = [
     schema: rulesListOutput,
   },
   { name: 'rules-check', commands: ['klp-verify rules check FILE...'], schema: rulesCheckOutput },
+  {
+    name: 'catalog-build',
+    commands: ['klp-verify catalog build PATH... [-o FILE]'],
+    schema: catalogBuildOutput,
+  },
+  {
+    name: 'audit-catalog',
+    commands: ['klp-verify audit catalog CATALOG [--output FILE]'],
+    schema: auditOutput,
+  },
+  {
+    name: 'audit-diff',
+    commands: ['klp-verify audit diff OLD NEW [--output FILE]'],
+    schema: auditDiffOutput,
+  },
+  {
+    name: 'audit-fleet',
+    commands: ['klp-verify audit fleet SNAPSHOTS... --catalog FILE'],
+    schema: fleetOutput,
+  },
+  {
+    name: 'audit-fleet-host',
+    commands: ['one line of `klp-verify audit fleet ... --format ndjson`'],
+    schema: fleetHostLine,
+    line: true,
+  },
+  {
+    name: 'audit-log',
+    commands: ['klp-verify audit log LOG... --catalog FILE'],
+    schema: logOutput,
+  },
+  {
+    name: 'kernel',
+    commands: ['klp-verify kernel PLAN... --kernel VMLINUX'],
+    schema: kernelOutput,
+  },
   {
     name: 'bad-input',
     commands: ['any command, when its input is bad (exit status 2)'],
