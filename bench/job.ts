@@ -236,7 +236,8 @@ async function runJob(job: LoadableJob): Promise<Omit<JobResult, 'maxRssMb'>> {
       transitions: job.transitions,
       timeoutMs: job.timeoutMs,
     });
-    return { verdict: r.verdict, detail: r.summary, ms: performance.now() - start };
+    const { diffRulesSummary } = await import('../src/report/diff-rules.ts');
+    return { verdict: r.verdict, detail: diffRulesSummary(r), ms: performance.now() - start };
   }
   if (job.kind === 'explore-loadable') {
     const v = provesLoadable(cat, kernelRules(loaded.value), target, {
