@@ -204,7 +204,8 @@ async function runJob(job: LoadableJob): Promise<Omit<JobResult, 'maxRssMb'>> {
       timeoutMs: job.timeoutMs,
     });
     // The summary lists every state; the table keeps its head.
-    const detail = r.summary.replace(/ \(.*$/, '');
+    const { synthSummary } = await import('../src/report/synth.ts');
+    const detail = synthSummary(r).replace(/ \(.*$/, '');
     return { verdict: r.verdict, detail, ms: performance.now() - start };
   }
   if (job.kind === 'upgrade') {
