@@ -244,7 +244,8 @@ async function runJob(job: LoadableJob): Promise<Omit<JobResult, 'maxRssMb'>> {
       timeoutMs: job.timeoutMs,
     });
     // The summary lists every state; the table keeps its head.
-    const detail = r.summary.replace(/ \(.*$/, '');
+    const { synthSummary } = await import('../src/report/synth.ts');
+    const detail = synthSummary(r).replace(/ \(.*$/, '');
     return { verdict: r.verdict, detail, ms: performance.now() - start };
   }
   if (job.kind === 'upgrade') {
@@ -276,7 +277,8 @@ async function runJob(job: LoadableJob): Promise<Omit<JobResult, 'maxRssMb'>> {
       transitions: job.transitions,
       timeoutMs: job.timeoutMs,
     });
-    return { verdict: r.verdict, detail: r.summary, ms: performance.now() - start };
+    const { diffRulesSummary } = await import('../src/report/diff-rules.ts');
+    return { verdict: r.verdict, detail: diffRulesSummary(r), ms: performance.now() - start };
   }
   if (job.kind === 'explore-loadable') {
     const v = provesLoadable(cat, kernelRules(loaded.value), target, {

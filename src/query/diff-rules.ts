@@ -86,7 +86,8 @@ export interface DiffRulesResult {
   readonly initial: readonly string[];
   /** `differ` when some scenario was found, `agree` when both directions are proved empty. */
   readonly verdict: DiffVerdict;
-  readonly summary: string;
+  /** The number of catalog patches: with none, there is no operation to tell the rules apart. */
+  readonly patches: number;
   /** R1 admits, R2 rejects. */
   readonly leftOnly: DirectionResult | null;
   /** R2 admits, R1 rejects. */
@@ -118,6 +119,7 @@ export async function diffRules(input: DiffRulesInput): Promise<DiffRulesResult>
     right: input.right.name,
     transitions,
     initial,
+    patches: input.catalog.patches.length,
   };
   const { catalog: cat } = input;
   if (cat.patches.length === 0) {
@@ -134,7 +136,6 @@ export async function diffRules(input: DiffRulesInput): Promise<DiffRulesResult>
     return {
       ...base,
       verdict: 'agree',
-      summary: 'agree: the catalog has no patches, so there is no operation to tell them apart',
       leftOnly: none(input.left.name, input.right.name),
       rightOnly: none(input.right.name, input.left.name),
       error: null,
@@ -150,7 +151,6 @@ export async function diffRules(input: DiffRulesInput): Promise<DiffRulesResult>
       return {
         ...base,
         verdict: 'error',
-        summary: `error: ${error}`,
         leftOnly: null,
         rightOnly: null,
         error,
@@ -260,16 +260,9 @@ export async function diffRules(input: DiffRulesInput): Promise<DiffRulesResult>
     : both.every((r) => r.verdict === 'none')
       ? 'agree'
       : 'unknown';
-  const words = (r: DirectionResult) =>
-    r.verdict === 'found'
-      ? `${plural(r.scenario?.steps.length ?? 0, 'step')} admitted by ${r.admits}, rejected by ${r.rejects}`
-      : r.verdict === 'none'
-        ? `nothing ${r.admits} admits is rejected by ${r.rejects}`
-        : `no scenario ${r.admits} admits and ${r.rejects} rejects of at most ${plural(r.depth, 'operation')}; the time ran out`;
   return {
     ...base,
     verdict,
-    summary: `${verdict}: ${words(leftOnly)}; ${words(rightOnly)}`,
     leftOnly,
     rightOnly,
     error: null,
@@ -478,8 +471,4 @@ function replay(
       bad(`the last \`${formatOp(op)}\` gives ${ra} and ${rb}`);
   });
   return { steps, admitted: a, rejected: b };
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -196,8 +196,6 @@ export interface SynthResult {
   /** Cumulative first, then non-cumulative. */
   readonly choices: readonly ChoiceResult[];
   readonly universe: Universe;
-  /** One line, e.g. `found: cumulative, 1 state`. */
-  readonly summary: string;
   readonly scope: {
     /** e.g. `the 3 other patches of test_modules.catalog.yaml` */
     readonly patches: string;
@@ -562,7 +560,6 @@ export async function synthesize(input: SynthInput): Promise<SynthResult> {
     smallest: null,
     choices: [],
     universe: universeOf(withPatch(input.catalog, base)),
-    summary: `error: ${error}`,
     error,
     stats: { ms: 0, candidates: 0, configurations: 0, optimizeCalls: 0, proofs: 0 },
   });
@@ -621,7 +618,6 @@ export async function synthesize(input: SynthInput): Promise<SynthResult> {
     smallest,
     choices,
     universe: s.p.universe,
-    summary: summaryOf(verdict, smallest, cumulative),
     error: null,
     stats: {
       ms: performance.now() - started,
@@ -631,31 +627,4 @@ export async function synthesize(input: SynthInput): Promise<SynthResult> {
       proofs: s.proofs,
     },
   };
-}
-
-function summaryOf(
-  verdict: SynthVerdict,
-  smallest: Patch | null,
-  cumulative: SynthResult['cumulative'],
-): string {
-  switch (verdict) {
-    case 'found': {
-      const d = smallest === null ? '' : describeDeclaration(smallest);
-      const must =
-        cumulative === 'must'
-          ? ' (P must be cumulative)'
-          : cumulative === 'must-not'
-            ? ' (P must not be cumulative)'
-            : '';
-      return `found: ${d}${must}`;
-    }
-    case 'none':
-      return 'none: no declaration makes P loadable';
-    case 'unknown':
-      return 'unknown: the time limit ran out';
-    case 'error':
-      return 'error';
-    default:
-      throw new Error(`unknown verdict ${String(verdict)}`);
-  }
 }

@@ -47,6 +47,32 @@ function directionJson(d: DirectionResult | null): DiffRulesJson['leftOnly'] {
 }
 
 /**
+ * The verdict in one line, with what was found or proved in each direction.
+ *
+ * @example
+ * diffRulesSummary(r) // 'differ: 2 steps admitted by upstream, rejected by replace-set; nothing ...'
+ */
+export function diffRulesSummary(r: DiffRulesResult): string {
+  if (r.verdict === 'error') return `error: ${r.error ?? ''}`;
+  if (r.patches === 0) {
+    return 'agree: the catalog has no patches, so there is no operation to tell them apart';
+  }
+  const words = (d: DirectionResult | null) =>
+    d === null
+      ? ''
+      : d.verdict === 'found'
+        ? `${plural(d.scenario?.steps.length ?? 0, 'step')} admitted by ${d.admits}, rejected by ${d.rejects}`
+        : d.verdict === 'none'
+          ? `nothing ${d.admits} admits is rejected by ${d.rejects}`
+          : `no scenario ${d.admits} admits and ${d.rejects} rejects of at most ${plural(d.depth, 'operation')}; the time ran out`;
+  return `${r.verdict}: ${words(r.leftOnly)}; ${words(r.rightOnly)}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
  * The result as one JSON document (docs/schema/diff-rules.schema.json): `schemaVersion`,
  * `left`, `right`, `verdict`, `summary`, `leftOnly` and `rightOnly` (each `admits`, `rejects`,
  * `verdict`, `scenario`, `certificate`), `stats`.
@@ -62,7 +88,7 @@ export function diffRulesJson(r: DiffRulesResult): DiffRulesJson {
     transitions: r.transitions,
     initial: r.initial,
     verdict: r.verdict,
-    summary: r.summary,
+    summary: diffRulesSummary(r),
     leftOnly: directionJson(r.leftOnly),
     rightOnly: directionJson(r.rightOnly),
     stats: { ms: Math.round(r.ms) },
@@ -82,7 +108,7 @@ export function diffRulesText(r: DiffRulesResult, width = 100): string {
   const para = (text: string, indent = '  ') => out.push(...wrap(text, width, indent, indent));
   switch (r.verdict) {
     case 'error':
-      head(r.summary);
+      head(diffRulesSummary(r));
       return out.join('\n');
     case 'differ':
       head(`differ: rule sets ${r.left} and ${r.right} part ways on this catalog`);
@@ -93,7 +119,7 @@ export function diffRulesText(r: DiffRulesResult, width = 100): string {
       );
       break;
     case 'unknown':
-      head(`unknown: ${r.summary.replace(/^unknown: /, '')}`);
+      head(`unknown: ${diffRulesSummary(r).replace(/^unknown: /, '')}`);
       para('give it more time with --timeout SECONDS');
       return out.join('\n');
     default:

@@ -160,6 +160,35 @@ function choiceJson(c: ChoiceResult): ChoiceJson {
 }
 
 /**
+ * The verdict in one line, e.g. `found: cumulative, 1 state (1 at version 2)`.
+ *
+ * @example
+ * synthSummary(r) // 'none: no declaration makes P loadable'
+ */
+export function synthSummary(r: SynthResult): string {
+  switch (r.verdict) {
+    case 'found': {
+      const d = r.smallest === null ? '' : describeDeclaration(r.smallest);
+      const must =
+        r.cumulative === 'must'
+          ? ' (P must be cumulative)'
+          : r.cumulative === 'must-not'
+            ? ' (P must not be cumulative)'
+            : '';
+      return `found: ${d}${must}`;
+    }
+    case 'none':
+      return 'none: no declaration makes P loadable';
+    case 'unknown':
+      return 'unknown: the time limit ran out';
+    case 'error':
+      return `error: ${r.error ?? ''}`;
+    default:
+      return assertNever(r.verdict, 'verdict');
+  }
+}
+
+/**
  * The result as one JSON document (docs/schema/synth.schema.json): `schemaVersion`, `patch`,
  * `rules`, `verdict`, `cumulative` (`must`, `must-not`, `either` or null), `smallest` (with
  * `yaml` and `c`), `choices` (one per value of `replace`: `found` with `needs` and `proof`,
@@ -177,7 +206,7 @@ export function synthJson(r: SynthResult): SynthJson {
     transitions: r.transitions,
     initial: r.initial,
     verdict: r.verdict,
-    summary: r.summary,
+    summary: synthSummary(r),
     cumulative: r.cumulative,
     replaceFixed: r.replaceFixed,
     smallest: r.smallest === null ? null : declarationJson(r.smallest),

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { DEFAULT_TIMEOUT_MS } from '../../prove/index.ts';
 import { type DiffRulesResult, diffRules } from '../../query/diff-rules.ts';
-import { diffRulesJson, diffRulesText } from '../../report/diff-rules.ts';
+import { diffRulesJson, diffRulesSummary, diffRulesText } from '../../report/diff-rules.ts';
 import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
@@ -97,7 +97,7 @@ export const diffRulesCommand: CommandSpec = {
       progress: io.progress,
     });
     io.progress('');
-    if (outcome.verdict === 'error') throw new UsageError(outcome.summary);
+    if (outcome.verdict === 'error') throw new UsageError(diffRulesSummary(outcome));
     if (dir !== null) writeCertificates(dir, outcome);
     const r = outcome;
     const status =

@@ -4,7 +4,7 @@
  * (src/query/synth.ts). Options and exit statuses follow `prove`.
  */
 import { DEFAULT_TIMEOUT_MS, synthesize } from '../../query/synth.ts';
-import { synthJson, synthText } from '../../report/synth.ts';
+import { synthJson, synthSummary, synthText } from '../../report/synth.ts';
 import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandSpec, firstLine, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
@@ -121,7 +121,7 @@ export const synthCommand: CommandSpec = {
       progress: io.progress,
     });
     io.progress('');
-    if (outcome.verdict === 'error') throw new UsageError(outcome.error ?? outcome.summary);
+    if (outcome.verdict === 'error') throw new UsageError(outcome.error ?? synthSummary(outcome));
     const r = outcome;
     const status =
       r.verdict === 'found' ? EXIT.ok : r.verdict === 'none' ? EXIT.findings : EXIT.unknown;
