@@ -26,6 +26,11 @@ export interface GuestPlan {
   readonly dir: string;
   /** Manual transitions: the helper holds every transition until `complete`. */
   readonly hold: boolean;
+  /**
+   * Files whose first line tells which patch's code runs for an observed function, read after
+   * every step (`@@fn I LINE`, in this order); none when the catalog lists no functions.
+   */
+  readonly probes?: readonly string[];
   readonly ops: readonly Op[];
 }
 
@@ -128,6 +133,17 @@ step() {
   if [ $rc = 0 ] && [ $2 = force ]; then complete; fi
   echo "@@step $1 $rc $(echo "$out" | tr '\n' ' ')"
   kmsg
+  probe
+}
+# probe: the first line of every observed file, read by this shell (a task that has switched).
+probe() {
+  i=0
+  for f in $PROBES; do
+    line=
+    read -r line < "$f"
+    echo "@@fn $i $line"
+    i=$((i+1))
+  done
 }
 final() {
   for d in $L/*; do
@@ -169,6 +185,7 @@ function usedModules(ops: readonly Op[]): string[] {
  */
 export function guestScript(plans: readonly GuestPlan[]): string {
   const body = plans.flatMap((p) => [
+    `PROBES="${(p.probes ?? []).join(' ')}"`,
     ['reset', ...usedModules(p.ops)].join(' '),
     p.hold ? 'hold_on' : 'hold_off',
     'dmesg -c > /dev/null',

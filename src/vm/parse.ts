@@ -14,6 +14,8 @@ export interface GuestStep {
   readonly error: string;
   /** Every kernel log line the step caused, in order (taint lines included). */
   readonly kmsg: readonly string[];
+  /** The first line of each observed file after the step (`GuestPlan.probes` order). */
+  readonly probes: readonly string[];
 }
 
 export interface GuestPlanResult {
@@ -44,7 +46,7 @@ export interface GuestOutput {
 
 interface MutablePlan {
   id: number;
-  steps: { index: number; status: number; error: string; kmsg: string[] }[];
+  steps: { index: number; status: number; error: string; kmsg: string[]; probes: string[] }[];
   sysfs: { name: string; enabled: boolean; transition: boolean }[];
   modules: { name: string; refcnt: number }[];
   complete: boolean;
@@ -86,6 +88,7 @@ export function parseGuestOutput(output: string): GuestOutput {
             status: Number(m[2]),
             error: (m[3] ?? '').trim(),
             kmsg: [],
+            probes: [],
           });
         }
         break;
@@ -93,6 +96,12 @@ export function parseGuestOutput(output: string): GuestOutput {
       case '@@k':
         if (lastStep !== undefined) lastStep.kmsg.push(rest);
         break;
+      case '@@fn': {
+        const m = /^(\d+) ?(.*)$/.exec(rest);
+        if (lastStep !== undefined && m !== null)
+          lastStep.probes[Number(m[1])] = (m[2] ?? '').trim();
+        break;
+      }
       case '@@sys': {
         const [name, enabled, transition] = rest.split(' ');
         if (plan !== null && name !== undefined)

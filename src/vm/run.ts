@@ -19,6 +19,7 @@ import { type KernelPlanRun, kernelPlanRun } from './kernel-run.ts';
 import {
   type FunctionMapping,
   functionMappings,
+  functionSlots,
   HELPER_MODULE,
   helperSource,
   livepatchSource,
@@ -106,7 +107,11 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
   const dirs = new Map<Catalog, { key: string; sources: ModuleSource[] }>();
   for (const p of plans) {
     if (dirs.has(p.catalog)) continue;
-    const sources = p.catalog.patches.map((x) => ({ name: x.name, source: livepatchSource(x) }));
+    const slots = functionSlots(p.catalog);
+    const sources = p.catalog.patches.map((x) => ({
+      name: x.name,
+      source: livepatchSource(x, slots),
+    }));
     dirs.set(p.catalog, { key: catalogKey(sources), sources });
   }
   const unique = new Map<string, ModuleSource[]>();
@@ -141,6 +146,7 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
         id,
         dir: `/m/${dirs.get(p.catalog)?.key ?? ''}`,
         hold: p.transitions === 'manual',
+        probes: functionSlots(p.catalog).mapped.map((m) => m.slot.path),
         ops,
         setupCount,
       };
@@ -200,7 +206,7 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
     boots,
     seconds: (Date.now() - started) / 1000,
     compiled,
-    mappings: [...dirs.keys()].flatMap((c) => functionMappings(c.patches)),
+    mappings: [...dirs.keys()].flatMap(functionMappings),
     plans: done,
   };
 }
