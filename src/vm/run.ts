@@ -24,7 +24,7 @@ import {
   helperSource,
   livepatchSource,
 } from './module-source.ts';
-import { parseGuestOutput } from './parse.ts';
+import { kernelLogText, parseGuestOutput } from './parse.ts';
 import { boot } from './qemu.ts';
 
 /** A plan reduced to what the kernel runs. */
@@ -51,6 +51,8 @@ export interface VmConfig {
   readonly qemu?: string;
   /** Plans per boot at most. */
   readonly batch?: number;
+  /** Keep each boot's whole kernel log (`VmRun.kernelLogs`), as `dmesg -r` prints it. */
+  readonly captureLog?: boolean;
   readonly onProgress?: (text: string) => void;
 }
 
@@ -62,6 +64,8 @@ export type VmRun =
       readonly seconds: number;
       readonly compiled: number;
       readonly mappings: readonly FunctionMapping[];
+      /** With `captureLog`: each boot's kernel log in `dmesg -r` text, in boot order. */
+      readonly kernelLogs: readonly string[];
       /** One per input plan, in order. */
       readonly plans: readonly KernelPlanRun[];
     }
@@ -155,6 +159,7 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
   const results: (KernelPlanRun | undefined)[] = plans.map(() => undefined);
   let release: string | null = null;
   let boots = 0;
+  const kernelLogs: string[] = [];
   const runDir = join(config.cacheDir, 'run');
   mkdirSync(runDir, { recursive: true });
   const batch = config.batch ?? 100;
@@ -166,7 +171,12 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
   while (todo.length > 0) {
     const now = todo.slice(0, batch);
     const initrd = join(runDir, `initrd-${runName()}.cpio.gz`);
-    buildInitramfs(initrd, guestScript(now), files, config.tools ?? DEFAULT_TOOLS);
+    buildInitramfs(
+      initrd,
+      guestScript(now, { captureLog: config.captureLog === true }),
+      files,
+      config.tools ?? DEFAULT_TOOLS,
+    );
     boots++;
     let seen = 0;
     const r = await boot(config.kernel, initrd, {
@@ -186,6 +196,7 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
     writeFileSync(join(runDir, 'last-console.txt'), r.output);
     if (out.dirty !== null) progress(`boot ${boots}: module ${out.dirty} could not be removed`);
     release = out.release ?? release;
+    if (config.captureLog === true) kernelLogs.push(kernelLogText(out.kmsgRecords));
     let progressed = 0;
     for (const g of out.plans) {
       const plan = byId.get(g.id);
@@ -207,6 +218,7 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
     seconds: (Date.now() - started) / 1000,
     compiled,
     mappings: [...dirs.keys()].flatMap(functionMappings),
+    kernelLogs,
     plans: done,
   };
 }
