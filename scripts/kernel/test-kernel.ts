@@ -1,12 +1,16 @@
 /**
- * `npm run test:kernel`: the simulator against a real Linux kernel under QEMU. Runs the four
- * scenarios of tools/testing/selftests/livepatch/test-state.sh (examples/selftests) and random
- * plans from a seed (upstream rules; auto and manual transitions) on the kernel, compares each
- * with the simulator, prints `agree X/N`, and writes every disagreement as a plan file ready to
- * rerun with `klp-verify kernel FILE --compare`. Installs nothing: says what is missing.
+ * `npm run test:kernel`: the simulator against a real Linux kernel under QEMU. Runs the
+ * scenarios of tools/testing/selftests/livepatch (examples/selftests: the four of test-state.sh
+ * and test-livepatch.sh's atomic replace) and random plans from a seed (upstream rules; auto
+ * and manual transitions; patches listing overlapping functions, whose ownership is compared
+ * after every step) on the kernel, compares each with the simulator, prints `agree X/N` (and
+ * how many plans and step readings compared function ownership), and writes every
+ * disagreement as a plan file ready to rerun with `klp-verify kernel FILE --compare`.
+ * `--functions off` gives the catalogs no functions (the runs before ownership was observed).
+ * Installs nothing: says what is missing.
  *
  *   npm run test:kernel -- [--seed N] [--auto N] [--manual N] [--catalogs N] [--verbose]
- *                          [--kernel VMLINUX] [--headers DIR] [--out DIR]
+ *                          [--functions on|off] [--kernel VMLINUX] [--headers DIR] [--out DIR]
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +27,7 @@ import {
   randomCatalog,
   randomOps,
   rng,
+  withRandomFunctions,
 } from '../../src/vm/random-plans.ts';
 import { type KernelPlanInput, verifyOnKernel } from '../../src/vm/verify.ts';
 
@@ -35,6 +40,7 @@ const { values } = parseArgs({
     headers: { type: 'string', default: '/usr/src/linux-headers-6.1.0-57-amd64' },
     out: { type: 'string', default: '.cache/test-kernel' },
     catalogs: { type: 'string', default: '6' },
+    functions: { type: 'string', default: 'on' },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -90,7 +96,10 @@ for (const f of readdirSync('examples/selftests')
   });
 }
 const r = rng(seed);
-const catalogs = Array.from({ length: Number(values.catalogs) }, (_, i) => randomCatalog(r, i, 5));
+const drawn = Array.from({ length: Number(values.catalogs) }, (_, i) => randomCatalog(r, i, 5));
+// Functions from a generator of their own: the plans' other draws stay those of the seed.
+const rf = rng(seed ^ 0x5eed_f00d);
+const catalogs = values.functions === 'off' ? drawn : drawn.map((c) => withRandomFunctions(rf, c));
 // Plans over the same catalog share one Catalog object, so modules are generated once.
 const shared = new Map<RandomPatch[], KernelPlanInput['catalog']>();
 for (const [kind, n] of [
@@ -142,10 +151,22 @@ const tally = {
   auto: { agree: 0, total: 0 },
   manual: { agree: 0, total: 0 },
 };
+// Ownership: plans that observed functions, and (step, function) readings compared.
+const owned = { plans: 0, agree: 0, readings: 0, original: 0, differences: 0 };
 for (const [i, res] of v.results.entries()) {
   const c = cases[i];
   if (c === undefined) continue;
   const diffs = res.differences ?? [];
+  const readings = [...res.run.setup, ...res.run.steps].flatMap((s) => s.observed);
+  if (readings.length > 0) {
+    const names = new Set(c.input.catalog.patches.map((p) => p.name));
+    const fdiffs = diffs.filter((d) => d.kind === 'function').length;
+    owned.plans++;
+    if (fdiffs === 0) owned.agree++;
+    owned.readings += readings.length;
+    owned.original += readings.filter((l) => !names.has(l)).length;
+    owned.differences += fdiffs;
+  }
   const t = tally[c.kind];
   t.total++;
   if (diffs.length === 0) {
@@ -173,6 +194,9 @@ const agree = tally.selftest.agree + tally.auto.agree + tally.manual.agree;
 const total = v.results.length;
 console.log(
   `test:kernel: Linux ${v.release}, seed ${seed}: agree ${agree}/${total} (${line('selftest')}, ${line('auto')}, ${line('manual')}); ${v.boots} boot(s), ${v.compiled} module(s) compiled, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
+console.log(
+  `test:kernel: function ownership agree ${owned.agree}/${owned.plans} plans (${owned.readings} readings after steps, ${owned.original} of them the original code; ${owned.differences} difference(s))`,
 );
 if (written > 0) console.log(`test:kernel: ${written} disagreement(s) written to ${outDir}/`);
 process.exit(agree === total ? 0 : 1);

@@ -46,6 +46,16 @@ function differenceJson(d: Difference): NonNullable<KernelPlanJson['differences'
         kernel: d.kernel,
         simulator: d.simulator,
       };
+    case 'function':
+      return {
+        kind: d.kind,
+        step: d.index,
+        op: formatOp(d.op),
+        function: d.function,
+        observedAs: d.observedAs,
+        kernel: d.kernel,
+        simulator: d.simulator,
+      };
     case 'final':
       return { kind: d.kind, field: d.field, kernel: d.kernel, simulator: d.simulator };
     default: {
@@ -170,6 +180,12 @@ export function differenceText(d: Difference): string[] {
         ...d.kernel.map((l) => `    kernel:    ${l}`),
         ...d.simulator.map((l) => `    simulator: ${l}`),
       ];
+    case 'function': {
+      const owner = (o: string | null) => (o === null ? 'the original code' : `\`${o}\``);
+      return [
+        `  step ${d.index + 1} \`${formatOp(d.op)}\`: \`${d.function}\` (observed as \`${d.observedAs}\`) runs ${owner(d.kernel)} on the kernel, ${owner(d.simulator)} in the simulator`,
+      ];
+    }
     case 'final':
       return [
         `  final ${d.field}: kernel ${d.kernel || '(none)'}, simulator ${d.simulator || '(none)'}`,
@@ -215,7 +231,7 @@ export function kernelPlanText(
  * What the generated modules do differently from the catalog, for the user.
  *
  * @example
- * mappingLines(functionMappings(catalog.patches)) // one `note: ...` line per declared function
+ * mappingLines(functionMappings(catalog)) // one `note: ...` line per declared function
  */
 export function mappingLines(mappings: readonly FunctionMapping[]): string[] {
   const seen = new Set<string>();
@@ -225,7 +241,9 @@ export function mappingLines(mappings: readonly FunctionMapping[]): string[] {
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(
-      `note: \`${m.patch}\` patches \`${m.mappedTo}\` in place of \`${m.declared}\` (a generated module cannot reproduce a function's body)`,
+      m.mappedTo === null
+        ? `note: \`${m.patch}\`'s \`${m.declared}\` is not observed: the catalog lists more functions than the kernel has observable ones (its ownership is not compared)`
+        : `note: \`${m.patch}\` patches \`${m.mappedTo}\` in place of \`${m.declared}\`, printing its name (a generated module cannot reproduce a function's body; whose code runs is compared)`,
     );
   }
   return out;

@@ -9,11 +9,21 @@
  * after a reversal that leaves a transition pending, the simulator's run is given the
  * `complete` the kernel performs on its own, within the same step. (`force` completes within
  * the step in the simulator already; the guest waits for the kernel's retry in both cases.)
+ *
+ * Function ownership is compared where the catalog lists functions (module-source.ts maps them
+ * onto observable ones): after every step, the code the kernel runs for the guest's shell,
+ * which has switched to the transition's target state by the time it reads (a task switches
+ * when it returns to userspace, and a child inherits its parent's state), against the
+ * simulator's `klp_ftrace_handler()` for a task in that state (the transition's target, or
+ * any state when none is pending).
  */
+import { functionOwners } from '../kernel/func-stack.ts';
 import { type SimOptions, type StepOutcome, step } from '../kernel/simulator.ts';
 import type { Op, OpResult } from '../model/op.ts';
+import { funcKey, type KlpFunc } from '../model/patch.ts';
 import { EMPTY_SYSTEM, type System } from '../model/system.ts';
 import type { KernelPlanRun, KernelStep } from './kernel-run.ts';
+import { functionSlots } from './module-source.ts';
 
 export interface SimStep {
   readonly op: Op;
@@ -21,11 +31,45 @@ export interface SimStep {
   readonly log: readonly string[];
   /** The reversal this step caused was completed as the kernel completes it (see above). */
   readonly settled: boolean;
+  /** After the step, whose code an observing task runs, per `SimRun.observed` function. */
+  readonly owners: readonly (string | null)[];
+}
+
+/** A catalog function observed on the kernel through a vmlinux function. */
+export interface ObservedFunction {
+  readonly func: KlpFunc;
+  /** The observable vmlinux function that stands for it. */
+  readonly observedAs: string;
 }
 
 export interface SimRun {
   readonly steps: readonly SimStep[];
   readonly final: System;
+  /** The observed functions, in the order of the guest's probes. */
+  readonly observed: readonly ObservedFunction[];
+  /** The catalog's patch names: an observed line that is none of them is the original code. */
+  readonly patches: ReadonlySet<string>;
+}
+
+/**
+ * Whose code a task that has switched to the pending transition's target state (any task when
+ * none is pending) runs for each of `funcs`.
+ *
+ * @example
+ * observerOwners(sys, opts, [func]) // e.g. ['k0_p1'], or [null] for the original code
+ */
+export function observerOwners(
+  sys: System,
+  opts: Omit<SimOptions, 'transitions'>,
+  funcs: readonly KlpFunc[],
+): (string | null)[] {
+  if (funcs.length === 0) return [];
+  const owners = new Map(functionOwners(sys, opts).map((o) => [funcKey(o.func), o]));
+  return funcs.map((f) => {
+    const o = owners.get(funcKey(f));
+    if (o === undefined) return null;
+    return sys.transition?.target === 'unpatched' ? o.unpatched : o.patched;
+  });
 }
 
 /**
@@ -35,6 +79,11 @@ export interface SimRun {
  * simulateSettled(ops, { rules, catalog, transitions: 'manual' }).final.transition // null or pending
  */
 export function simulateSettled(ops: readonly Op[], opts: SimOptions): SimRun {
+  const observed = functionSlots(opts.catalog).mapped.map((m) => ({
+    func: m.func,
+    observedAs: m.slot.name,
+  }));
+  const funcs = observed.map((o) => o.func);
   let sys = EMPTY_SYSTEM;
   const steps: SimStep[] = [];
   for (const op of ops) {
@@ -52,9 +101,20 @@ export function simulateSettled(ops: readonly Op[], opts: SimOptions): SimRun {
       sys = done.system;
       log = [...log, ...done.log];
     }
-    steps.push({ op, result: out.result, log, settled: reversal });
+    steps.push({
+      op,
+      result: out.result,
+      log,
+      settled: reversal,
+      owners: observerOwners(sys, opts, funcs),
+    });
   }
-  return { steps, final: sys };
+  return {
+    steps,
+    final: sys,
+    observed,
+    patches: new Set(opts.catalog.patches.map((p) => p.name)),
+  };
 }
 
 export type Difference =
@@ -72,6 +132,18 @@ export type Difference =
       readonly op: Op;
       readonly kernel: readonly string[];
       readonly simulator: readonly string[];
+    }
+  | {
+      /** After the step, the kernel runs another patch's code (or the original) than the simulator says. */
+      readonly kind: 'function';
+      readonly index: number;
+      readonly op: Op;
+      /** The catalog function, `object:name`. */
+      readonly function: string;
+      readonly observedAs: string;
+      /** The patch whose code runs, null for the original code. */
+      readonly kernel: string | null;
+      readonly simulator: string | null;
     }
   | {
       readonly kind: 'final';
@@ -106,6 +178,21 @@ export function compareRuns(kernel: KernelPlanRun, sim: SimRun): Difference[] {
     const kLog = k?.log ?? [];
     if (!sameLines(kLog, s.log))
       out.push({ kind: 'log', index, op: s.op, kernel: kLog, simulator: s.log });
+    for (const [i, o] of sim.observed.entries()) {
+      const line = k?.observed[i];
+      const kOwner = line !== undefined && sim.patches.has(line) ? line : null;
+      const sOwner = s.owners[i] ?? null;
+      if (k !== undefined && kOwner !== sOwner)
+        out.push({
+          kind: 'function',
+          index,
+          op: s.op,
+          function: `${o.func.object}:${o.func.name}`,
+          observedAs: o.observedAs,
+          kernel: kOwner,
+          simulator: sOwner,
+        });
+    }
   }
   const kf = kernel.final;
   const sf = sim.final;

@@ -12,6 +12,9 @@
  * entered, which is no longer the one the next transition checks stacks for (the force switched
  * it without moving it): the script lets it go and holds it again in the current version.
  *
+ * With `captureLog`, the guest prints the kernel's whole log of the boot (`/dev/kmsg`) before
+ * it powers off, for fixtures of real kernel logs (`kernelLogText` turns it into dmesg's text).
+ *
  * Timing: a reversal and a `force` complete at the kernel's next periodic retry (about a
  * second later), not within the write; after those steps the script waits until no transition
  * is pending (at most 3 s) so their lines belong to the step that caused them.
@@ -26,6 +29,11 @@ export interface GuestPlan {
   readonly dir: string;
   /** Manual transitions: the helper holds every transition until `complete`. */
   readonly hold: boolean;
+  /**
+   * Files whose first line tells which patch's code runs for an observed function, read after
+   * every step (`@@fn I LINE`, in this order); none when the catalog lists no functions.
+   */
+  readonly probes?: readonly string[];
   readonly ops: readonly Op[];
 }
 
@@ -106,7 +114,7 @@ reset() {
   while read -r name rest; do
     [ "$name" = ${HELPER_MODULE} ] && continue
     for used in "$@"; do
-      [ "$name" = "$used" ] && { echo "@@dirty $name"; poweroff -f; }
+      [ "$name" = "$used" ] && { echo "@@dirty $name"; dumplog; poweroff -f; }
     done
     STALE="$STALE $name"
   done < /proc/modules
@@ -128,6 +136,29 @@ step() {
   if [ $rc = 0 ] && [ $2 = force ]; then complete; fi
   echo "@@step $1 $rc $(echo "$out" | tr '\n' ' ')"
   kmsg
+  probe
+}
+# probe: the first line of every observed file, read by this shell (a task that has switched).
+probe() {
+  i=0
+  for f in $PROBES; do
+    line=
+    read -r line < "$f"
+    echo "@@fn $i $line"
+    i=$((i+1))
+  done
+}
+# dumplog: when capturing, the kernel's whole log of this boot as @@log lines: /dev/kmsg keeps
+# every record (with its level and time) that dmesg -c cleared. A read returns one record and
+# needs a buffer that holds it (dd's, not the shell's byte reads); dd blocks at the end.
+dumplog() {
+  [ "$CAPTURE" = 1 ] || return 0
+  [ -e /dev/kmsg ] || mount -t devtmpfs devtmpfs /dev
+  dd if=/dev/kmsg of=/kmsg.txt bs=8192 2>/dev/null &
+  c=$!
+  usleep 500000
+  kill $c 2>/dev/null
+  sed 's/^/@@log /' /kmsg.txt
 }
 final() {
   for d in $L/*; do
@@ -167,8 +198,12 @@ function usedModules(ops: readonly Op[]): string[] {
  * guestScript([{ id: 0, dir: '/m/abc', hold: false, ops: [{ kind: 'insmod', patch: 'p' }] }])
  *   .includes('step 0 insmod p') // true
  */
-export function guestScript(plans: readonly GuestPlan[]): string {
+export function guestScript(
+  plans: readonly GuestPlan[],
+  options: { readonly captureLog?: boolean } = {},
+): string {
   const body = plans.flatMap((p) => [
+    `PROBES="${(p.probes ?? []).join(' ')}"`,
     ['reset', ...usedModules(p.ops)].join(' '),
     p.hold ? 'hold_on' : 'hold_off',
     'dmesg -c > /dev/null',
@@ -178,5 +213,6 @@ export function guestScript(plans: readonly GuestPlan[]): string {
     'final',
     `echo "@@end ${p.id}"`,
   ]);
-  return `${PRELUDE}${body.join('\n')}\necho "@@done"\npoweroff -f\n`;
+  const capture = options.captureLog === true ? 'CAPTURE=1\n' : '';
+  return `${PRELUDE}${capture}${body.join('\n')}\ndumplog\necho "@@done"\npoweroff -f\n`;
 }

@@ -43,6 +43,7 @@ const APPLETS = [
   'echo',
   'ls',
   'cut',
+  'dd',
 ];
 
 /** The shared libraries a dynamically linked program loads, as `ldd` lists them. */

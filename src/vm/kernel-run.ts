@@ -24,6 +24,11 @@ export interface KernelStep {
   /** The command's own error text, as printed in the guest. */
   readonly error: string;
   readonly log: readonly string[];
+  /**
+   * What each observed file's first line was after the step (`functionSlots` order): a patch's
+   * name where its code runs, the original output otherwise; empty when nothing is observed.
+   */
+  readonly observed: readonly string[];
 }
 
 export interface KernelPlanRun {
@@ -55,7 +60,7 @@ export function errnoOf(text: string): OpResult | null {
 
 function kernelStep(op: Op, g: GuestStep | undefined): KernelStep {
   if (g === undefined)
-    return { op, result: null, error: 'the guest did not run this step', log: [] };
+    return { op, result: null, error: 'the guest did not run this step', log: [], observed: [] };
   const result = g.status === 0 ? 'ok' : errnoOf(g.error);
   const log: string[] = [];
   const cmd = commandLine(op);
@@ -64,7 +69,7 @@ function kernelStep(op: Op, g: GuestStep | undefined): KernelStep {
     if (line.startsWith('livepatch: ') && !TIMING_LINES.includes(line)) log.push(line);
   }
   if (result !== null && result !== 'ok') log.push(userspaceError(op, result));
-  return { op, result, error: g.error, log };
+  return { op, result, error: g.error, log, observed: [...g.probes] };
 }
 
 function enablingOrder(steps: readonly KernelStep[]): Map<string, number> {

@@ -5,13 +5,20 @@
  * module that every livepatch also patches, so no transition can complete while it sleeps).
  *
  * Each patch module carries the patch's name (the module name), `replace`, and its
- * `struct klp_state` array exactly as declared (duplicates included, order kept). Its functions
- * are not reproduced: a generated module cannot know a kernel function's body, and the
- * simulator does not depend on which functions a patch changes. Every module patches
- * `cmdline_proc_show` in vmlinux (the function of the kernel's samples/livepatch) and the
- * helper's `klp_verify_hold`; the mapping is reported to the user.
+ * `struct klp_state` array exactly as declared (duplicates included, order kept). A function's
+ * body cannot be reproduced, but which patch's code runs can: the catalog's distinct functions
+ * are mapped, in catalog order, onto a fixed set of observable vmlinux functions (the static
+ * `show` functions behind files in /proc, OBSERVABLE_FUNCTIONS), and each patch replaces the
+ * observable functions of the functions it lists with one that prints its own name. Reading the
+ * file then tells which patch's code runs (or the original's, whose output is not a patch name).
+ * A catalog function with the name of an observable function keeps it; functions beyond the
+ * slots are not observed (`functionMappings` says so). A catalog that lists no function at all
+ * gets what every module patched before functions were observed: `cmdline_proc_show`. Every
+ * module also patches the helper's `klp_verify_hold`; the mapping is reported to the user.
  */
-import type { Patch } from '../model/patch.ts';
+import { catalogFunctions } from '../kernel/func-stack.ts';
+import type { Catalog } from '../model/catalog.ts';
+import { funcKey, type KlpFunc, type Patch } from '../model/patch.ts';
 
 /** The module name of the helper; livepatches name it as their second `klp_object`. */
 export const HELPER_MODULE = 'klp_verify_helper';
@@ -25,7 +32,74 @@ export interface FunctionMapping {
   readonly patch: string;
   /** The function as the catalog declares it, `object:name`. */
   readonly declared: string;
-  readonly mappedTo: string;
+  /** The vmlinux function that stands for it, or null: not observed (no slot left). */
+  readonly mappedTo: string | null;
+}
+
+/**
+ * A vmlinux function whose output userspace can read: a `static int NAME(struct seq_file *,
+ * void *)` given to `proc_create_single()` (so never inlined, and patchable by name: each is
+ * unique in Linux 6.1's kallsyms), and the file that calls it.
+ */
+export interface ObservableFunction {
+  readonly name: string;
+  readonly path: string;
+}
+
+/**
+ * The observable functions, in the order catalog functions take them. None of these files is
+ * read by the guest for anything else (`mount -t` does not read /proc/filesystems).
+ */
+export const OBSERVABLE_FUNCTIONS: readonly ObservableFunction[] = [
+  { name: 'cmdline_proc_show', path: '/proc/cmdline' }, // fs/proc/cmdline.c
+  { name: 'version_proc_show', path: '/proc/version' }, // fs/proc/version.c
+  { name: 'loadavg_proc_show', path: '/proc/loadavg' }, // fs/proc/loadavg.c
+  { name: 'uptime_proc_show', path: '/proc/uptime' }, // fs/proc/uptime.c
+  { name: 'meminfo_proc_show', path: '/proc/meminfo' }, // fs/proc/meminfo.c
+  { name: 'execdomains_proc_show', path: '/proc/execdomains' }, // kernel/exec_domain.c
+  { name: 'filesystems_proc_show', path: '/proc/filesystems' }, // fs/filesystems.c
+  { name: 'show_softirqs', path: '/proc/softirqs' }, // fs/proc/softirqs.c
+];
+
+/** Which observable function stands for each catalog function. */
+export interface FunctionSlots {
+  /** In catalog order (`catalogFunctions`). */
+  readonly mapped: readonly { readonly func: KlpFunc; readonly slot: ObservableFunction }[];
+  /** Catalog functions left without a slot. */
+  readonly unmapped: readonly KlpFunc[];
+}
+
+/**
+ * Catalog functions onto observable ones: a function named like an observable vmlinux function
+ * keeps it, the others take the free ones in catalog order.
+ *
+ * @example
+ * functionSlots(catalog).mapped.map((m) => m.slot.path) // e.g. ['/proc/cmdline', '/proc/version']
+ */
+export function functionSlots(catalog: Catalog): FunctionSlots {
+  const funcs = catalogFunctions({ catalog });
+  const own = (f: KlpFunc) =>
+    f.object === 'vmlinux' && f.sympos === 0
+      ? OBSERVABLE_FUNCTIONS.find((o) => o.name === f.name)
+      : undefined;
+  const taken = new Set(funcs.flatMap((f) => own(f)?.name ?? []));
+  const free = OBSERVABLE_FUNCTIONS.filter((o) => !taken.has(o.name));
+  const mapped: { func: KlpFunc; slot: ObservableFunction }[] = [];
+  const unmapped: KlpFunc[] = [];
+  for (const func of funcs) {
+    const slot = own(func) ?? free.shift();
+    if (slot === undefined) unmapped.push(func);
+    else mapped.push({ func, slot });
+  }
+  return { mapped, unmapped };
+}
+
+/** The observable functions `p` replaces: those of its functions, or the legacy one. */
+function replacedFunctions(p: Patch, slots: FunctionSlots | undefined): string[] {
+  if (slots === undefined || slots.mapped.length + slots.unmapped.length === 0)
+    return [SAFE_FUNCTION];
+  const mine = new Set(p.functions.map(funcKey));
+  return slots.mapped.filter((m) => mine.has(funcKey(m.func))).map((m) => m.slot.name);
 }
 
 /** Module names the kernel accepts as written (kbuild turns `-` into `_`, so we refuse it). */
@@ -40,7 +114,8 @@ export function isModuleName(name: string): boolean {
  * livepatchSource(patch('p', { replace: true, states: [{ id: 1, version: 2 }] }))
  *   .includes('.replace = true') // true
  */
-export function livepatchSource(p: Patch): string {
+export function livepatchSource(p: Patch, slots?: FunctionSlots): string {
+  const replaced = replacedFunctions(p, slots);
   const states = p.states.map((s) => {
     const fields = [`.id = 0x${s.id.toString(16)}UL`, `.version = ${s.version}`];
     if (s.blockDisable) fields.push('.block_disable = true');
@@ -57,12 +132,14 @@ export function livepatchSource(p: Patch): string {
     '#include <linux/seq_file.h>',
     '#include <linux/delay.h>',
     '',
-    `static int klp_verify_${SAFE_FUNCTION}(struct seq_file *m, void *v)`,
-    '{',
-    `\tseq_printf(m, "%s\\n", "${p.name}");`,
-    '\treturn 0;',
-    '}',
-    '',
+    ...replaced.flatMap((name) => [
+      `static int klp_verify_${name}(struct seq_file *m, void *v)`,
+      '{',
+      `\tseq_printf(m, "%s\\n", "${p.name}");`,
+      '\treturn 0;',
+      '}',
+      '',
+    ]),
     "/* Same behaviour as the helper's own function: a holding thread stays held. */",
     'static void klp_verify_hold_new(int *block, int *inside)',
     '{',
@@ -72,18 +149,22 @@ export function livepatchSource(p: Patch): string {
     '\tWRITE_ONCE(*inside, 0);',
     '}',
     '',
-    'static struct klp_func vmlinux_funcs[] = {',
-    `\t{ .old_name = "${SAFE_FUNCTION}", .new_func = klp_verify_${SAFE_FUNCTION} },`,
-    '\t{}',
-    '};',
-    '',
+    ...(replaced.length > 0
+      ? [
+          'static struct klp_func vmlinux_funcs[] = {',
+          ...replaced.map((name) => `\t{ .old_name = "${name}", .new_func = klp_verify_${name} },`),
+          '\t{}',
+          '};',
+          '',
+        ]
+      : []),
     'static struct klp_func helper_funcs[] = {',
     `\t{ .old_name = "${HOLD_FUNCTION}", .new_func = klp_verify_hold_new },`,
     '\t{}',
     '};',
     '',
     'static struct klp_object objs[] = {',
-    '\t{ .funcs = vmlinux_funcs },',
+    ...(replaced.length > 0 ? ['\t{ .funcs = vmlinux_funcs },'] : []),
     `\t{ .name = "${HELPER_MODULE}", .funcs = helper_funcs },`,
     '\t{}',
     '};',
@@ -168,20 +249,26 @@ export function helperSource(): string {
 }
 
 /**
- * How each declared function is represented in the generated module.
+ * How each declared function is represented in the generated modules: by the observable
+ * function that stands for it (left out when it is that function), or not at all.
  *
  * @example
- * functionMappings([patch('p', { functions: [{ object: 'vmlinux', name: 'f', sympos: 0 }] })])
- *   // [{ patch: 'p', declared: 'vmlinux:f', mappedTo: 'vmlinux:cmdline_proc_show' }]
+ * functionMappings(catalog) // [{ patch: 'p', declared: 'vmlinux:f', mappedTo: 'vmlinux:version_proc_show' }]
  */
-export function functionMappings(patches: readonly Patch[]): FunctionMapping[] {
-  return patches.flatMap((p) =>
-    p.functions
-      .filter((f) => !(f.object === 'vmlinux' && f.name === SAFE_FUNCTION))
-      .map((f) => ({
-        patch: p.name,
-        declared: `${f.object}:${f.name}`,
-        mappedTo: `vmlinux:${SAFE_FUNCTION}`,
-      })),
+export function functionMappings(catalog: Catalog): FunctionMapping[] {
+  const slots = functionSlots(catalog);
+  const slotOf = new Map(slots.mapped.map((m) => [funcKey(m.func), m.slot.name]));
+  return catalog.patches.flatMap((p) =>
+    p.functions.flatMap((f) => {
+      const slot = slotOf.get(funcKey(f)) ?? null;
+      if (f.object === 'vmlinux' && f.name === slot && f.sympos === 0) return [];
+      return [
+        {
+          patch: p.name,
+          declared: `${f.object}:${f.name}`,
+          mappedTo: slot === null ? null : `vmlinux:${slot}`,
+        },
+      ];
+    }),
   );
 }

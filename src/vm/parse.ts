@@ -14,6 +14,8 @@ export interface GuestStep {
   readonly error: string;
   /** Every kernel log line the step caused, in order (taint lines included). */
   readonly kmsg: readonly string[];
+  /** The first line of each observed file after the step (`GuestPlan.probes` order). */
+  readonly probes: readonly string[];
 }
 
 export interface GuestPlanResult {
@@ -40,11 +42,13 @@ export interface GuestOutput {
   readonly done: boolean;
   /** `@@error ...` lines: the guest could not do something it needed (e.g. load the helper). */
   readonly errors: readonly string[];
+  /** `@@log ...` lines: the boot's `/dev/kmsg` records, when the log was captured. */
+  readonly kmsgRecords: readonly string[];
 }
 
 interface MutablePlan {
   id: number;
-  steps: { index: number; status: number; error: string; kmsg: string[] }[];
+  steps: { index: number; status: number; error: string; kmsg: string[]; probes: string[] }[];
   sysfs: { name: string; enabled: boolean; transition: boolean }[];
   modules: { name: string; refcnt: number }[];
   complete: boolean;
@@ -59,6 +63,7 @@ export function parseGuestOutput(output: string): GuestOutput {
   let dirty: string | null = null;
   let done = false;
   const errors: string[] = [];
+  const kmsgRecords: string[] = [];
   const plans: MutablePlan[] = [];
   let plan: MutablePlan | null = null;
   for (const raw of output.split('\n')) {
@@ -86,6 +91,7 @@ export function parseGuestOutput(output: string): GuestOutput {
             status: Number(m[2]),
             error: (m[3] ?? '').trim(),
             kmsg: [],
+            probes: [],
           });
         }
         break;
@@ -93,6 +99,12 @@ export function parseGuestOutput(output: string): GuestOutput {
       case '@@k':
         if (lastStep !== undefined) lastStep.kmsg.push(rest);
         break;
+      case '@@fn': {
+        const m = /^(\d+) ?(.*)$/.exec(rest);
+        if (lastStep !== undefined && m !== null)
+          lastStep.probes[Number(m[1])] = (m[2] ?? '').trim();
+        break;
+      }
       case '@@sys': {
         const [name, enabled, transition] = rest.split(' ');
         if (plan !== null && name !== undefined)
@@ -115,6 +127,9 @@ export function parseGuestOutput(output: string): GuestOutput {
       case '@@error':
         errors.push(rest.trim());
         break;
+      case '@@log':
+        kmsgRecords.push(rest);
+        break;
       case '@@done':
         done = true;
         break;
@@ -122,5 +137,28 @@ export function parseGuestOutput(output: string): GuestOutput {
         break;
     }
   }
-  return { release, plans, dirty, done, errors };
+  return { release, plans, dirty, done, errors, kmsgRecords };
+}
+
+/**
+ * `/dev/kmsg` records (`LEVEL,SEQ,USEC,FLAGS;MESSAGE`, continuation lines ` KEY=VALUE` left out)
+ * as `dmesg -r` prints them: `<LEVEL>[SECONDS.MICROS] MESSAGE`, one line each.
+ *
+ * @example
+ * kernelLogText(['6,812,31000300,-;livepatch: enabling patch \'p\''])
+ *   // "<6>[   31.000300] livepatch: enabling patch 'p'\n"
+ */
+export function kernelLogText(records: readonly string[]): string {
+  const out: string[] = [];
+  for (const r of records) {
+    const m = /^(\d+),\d+,(\d+),[^;]*;(.*)$/.exec(r);
+    if (m === null) continue;
+    const usec = Number(m[2]);
+    const secs = Math.floor(usec / 1e6)
+      .toString()
+      .padStart(5, ' ');
+    const micros = (usec % 1e6).toString().padStart(6, '0');
+    out.push(`<${m[1]}>[${secs}.${micros}] ${m[3]}`);
+  }
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }

@@ -25,6 +25,8 @@ export interface RandomPatch {
   readonly name: string;
   readonly replace: boolean;
   readonly states: readonly { readonly id: bigint; readonly version: number }[];
+  /** vmlinux functions the patch lists (none when absent). */
+  readonly functions?: readonly string[];
 }
 
 export type RandomOp =
@@ -54,6 +56,32 @@ export function randomCatalog(r: () => number, tag: number, size: number): Rando
       version: 1 + Math.floor(r() * 3),
     }));
     return { name: `k${tag}_p${i}`, replace: r() < 0.5, states };
+  });
+}
+
+/** The function names random patches draw from: few, so that patches overlap. */
+export const RANDOM_FUNCTIONS: readonly string[] = ['fn_a', 'fn_b', 'fn_c', 'fn_d', 'fn_e'];
+
+/**
+ * The same patches, each listing 0 to 3 of RANDOM_FUNCTIONS (so function stacks overlap and a
+ * cumulative patch often leaves out a function a patch it replaces lists). Drawn from its own
+ * generator so that adding functions leaves every other draw of a seed as it was.
+ *
+ * @example
+ * withRandomFunctions(rng(7), randomCatalog(rng(1), 0, 3))[0]?.functions // e.g. ['fn_b', 'fn_e']
+ */
+export function withRandomFunctions(
+  r: () => number,
+  patches: readonly RandomPatch[],
+): RandomPatch[] {
+  return patches.map((p) => {
+    const n = Math.floor(r() * 4);
+    const pool = [...RANDOM_FUNCTIONS];
+    const functions = Array.from({ length: n }, () => {
+      const i = Math.floor(r() * pool.length);
+      return pool.splice(i, 1)[0] ?? 'fn_a';
+    });
+    return { ...p, functions };
   });
 }
 
@@ -125,6 +153,10 @@ export function planYaml(
       lines.push('    states:');
       for (const s of p.states)
         lines.push(`      - { id: ${formatStateId(s.id)}, version: ${s.version} }`);
+    }
+    if (p.functions !== undefined && p.functions.length > 0) {
+      lines.push('    functions:');
+      for (const f of p.functions) lines.push(`      - { object: vmlinux, name: ${f} }`);
     }
   }
   lines.push('steps:');

@@ -21,11 +21,12 @@ import { type KernelPlanRun, kernelPlanRun } from './kernel-run.ts';
 import {
   type FunctionMapping,
   functionMappings,
+  functionSlots,
   HELPER_MODULE,
   helperSource,
   livepatchSource,
 } from './module-source.ts';
-import { parseGuestOutput } from './parse.ts';
+import { kernelLogText, parseGuestOutput } from './parse.ts';
 import { boot } from './qemu.ts';
 
 /** A plan reduced to what the kernel runs. */
@@ -52,6 +53,8 @@ export interface VmConfig {
   readonly qemu?: string;
   /** Plans per boot at most. */
   readonly batch?: number;
+  /** Keep each boot's whole kernel log (`VmRun.kernelLogs`), as `dmesg -r` prints it. */
+  readonly captureLog?: boolean;
   readonly onProgress?: (text: string) => void;
 }
 
@@ -63,6 +66,8 @@ export type VmRun =
       readonly seconds: number;
       readonly compiled: number;
       readonly mappings: readonly FunctionMapping[];
+      /** With `captureLog`: each boot's kernel log in `dmesg -r` text, in boot order. */
+      readonly kernelLogs: readonly string[];
       /** One per input plan, in order. */
       readonly plans: readonly KernelPlanRun[];
     }
@@ -108,7 +113,11 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
   const dirs = new Map<Catalog, { key: string; sources: ModuleSource[] }>();
   for (const p of plans) {
     if (dirs.has(p.catalog)) continue;
-    const sources = p.catalog.patches.map((x) => ({ name: x.name, source: livepatchSource(x) }));
+    const slots = functionSlots(p.catalog);
+    const sources = p.catalog.patches.map((x) => ({
+      name: x.name,
+      source: livepatchSource(x, slots),
+    }));
     dirs.set(p.catalog, { key: catalogKey(sources), sources });
   }
   const unique = new Map<string, ModuleSource[]>();
@@ -143,6 +152,7 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
         id,
         dir: `/m/${dirs.get(p.catalog)?.key ?? ''}`,
         hold: p.transitions === 'manual',
+        probes: functionSlots(p.catalog).mapped.map((m) => m.slot.path),
         ops,
         setupCount,
       };
@@ -151,6 +161,7 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
   const results: (KernelPlanRun | undefined)[] = plans.map(() => undefined);
   let release: string | null = null;
   let boots = 0;
+  const kernelLogs: string[] = [];
   const runDir = join(config.cacheDir, 'run');
   mkdirSync(runDir, { recursive: true });
   const batch = config.batch ?? 100;
@@ -162,7 +173,12 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
   while (todo.length > 0) {
     const now = todo.slice(0, batch);
     const initrd = join(runDir, `initrd-${runName()}.cpio.gz`);
-    buildInitramfs(initrd, guestScript(now), files, config.tools ?? DEFAULT_TOOLS);
+    buildInitramfs(
+      initrd,
+      guestScript(now, { captureLog: config.captureLog === true }),
+      files,
+      config.tools ?? DEFAULT_TOOLS,
+    );
     boots++;
     let seen = 0;
     const r = await boot(config.kernel, initrd, {
@@ -182,6 +198,7 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
     writeFileSync(join(runDir, 'last-console.txt'), r.output);
     if (out.dirty !== null) progress(`boot ${boots}: module ${out.dirty} could not be removed`);
     release = out.release ?? release;
+    if (config.captureLog === true) kernelLogs.push(kernelLogText(out.kmsgRecords));
     let progressed = 0;
     for (const g of out.plans) {
       const plan = byId.get(g.id);
@@ -202,7 +219,8 @@ export async function runOnKernel(plans: readonly VmPlan[], config: VmConfig): P
     boots,
     seconds: (Date.now() - started) / 1000,
     compiled,
-    mappings: [...dirs.keys()].flatMap((c) => functionMappings(c.patches)),
+    mappings: [...dirs.keys()].flatMap(functionMappings),
+    kernelLogs,
     plans: done,
   };
 }

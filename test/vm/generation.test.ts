@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveRules } from '../../src/analysis/rulesets.ts';
 import { parsePlan } from '../../src/ingest/index.ts';
+import { catalog } from '../../src/model/catalog.ts';
 import { patch } from '../../src/model/patch.ts';
 import { Source } from '../../src/source/source.ts';
 import { checkHost, checkModuleNames } from '../../src/vm/environment.ts';
@@ -66,7 +67,7 @@ describe('generated livepatch modules', () => {
 
   it('say which declared functions they stand in for', () => {
     const p = patch('klp_a', { functions: [{ object: 'vmlinux', name: 'foo', sympos: 0 }] });
-    expect(functionMappings([p])).toEqual([
+    expect(functionMappings(catalog([p]))).toEqual([
       { patch: 'klp_a', declared: 'vmlinux:foo', mappedTo: 'vmlinux:cmdline_proc_show' },
     ]);
   });

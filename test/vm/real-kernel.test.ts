@@ -1,6 +1,8 @@
 // The simulator against a real Linux kernel under QEMU, on a bounded sample: the four
-// scenarios of test-state.sh through `klp-verify kernel --compare --format json`, and a few
-// random plans (auto and manual transitions) from a fixed seed. Runs when QEMU, the kernel
+// scenarios of test-state.sh and test-livepatch.sh's atomic replace through `klp-verify kernel
+// --compare --format json`, and a few random plans (auto and manual transitions, patches with
+// overlapping functions) from a fixed seed, with the atomic replace's function ownership as a
+// known answer read on the kernel. Runs when QEMU, the kernel
 // image and its headers are present (scripts/kernel/setup.sh prepares them; KLP_KERNEL and
 // KLP_HEADERS point elsewhere); otherwise skipped, saying what is missing. The full run is
 // `npm run test:kernel` (docs/semantics.md records its figures).
@@ -10,10 +12,16 @@ import { describe, expect, it } from 'vitest';
 import { resolveRules } from '../../src/analysis/rulesets.ts';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
-import { parsePlan } from '../../src/ingest/index.ts';
+import { loadPlanFile, parsePlan } from '../../src/ingest/index.ts';
 import { Source } from '../../src/source/source.ts';
 import { checkHost } from '../../src/vm/environment.ts';
-import { planYaml, randomCatalog, randomOps, rng } from '../../src/vm/random-plans.ts';
+import {
+  planYaml,
+  randomCatalog,
+  randomOps,
+  rng,
+  withRandomFunctions,
+} from '../../src/vm/random-plans.ts';
 import { type KernelPlanInput, verifyOnKernel } from '../../src/vm/verify.ts';
 
 const KERNEL = process.env.KLP_KERNEL ?? '.cache/kernel/vmlinux';
@@ -25,7 +33,7 @@ const skipped =
     : ` (skipped: ${problems.map((p) => p.message.replaceAll('`', '')).join('; ')}; run scripts/kernel/setup.sh --install)`;
 
 describe.skipIf(problems.length > 0)(`a real Linux kernel under QEMU${skipped}`, () => {
-  it('test-state.sh: the kernel agrees with the simulator line for line', async () => {
+  it('test-state.sh and the atomic replace: the kernel agrees with the simulator line for line', async () => {
     const plans = readdirSync('examples/selftests')
       .filter((f) => f.endsWith('.plan.yaml'))
       .map((f) => join('examples/selftests', f));
@@ -48,18 +56,18 @@ describe.skipIf(problems.length > 0)(`a real Linux kernel under QEMU${skipped}`,
     const doc: unknown = JSON.parse(io.stdout());
     expect(doc).toMatchObject({ schemaVersion: 1, kernel: { release: expect.any(String) } });
     const results = typeof doc === 'object' && doc !== null && 'plans' in doc ? doc.plans : [];
-    expect(results).toHaveLength(4);
+    expect(results).toHaveLength(5);
     for (const p of Array.isArray(results) ? results : []) {
       expect(p).toMatchObject({ ok: true, differences: [] });
     }
     expect(status).toBe(0);
   }, 600_000);
 
-  it('random plans from seed 11 (6 auto, 4 manual): no difference', async () => {
+  it('random plans from seed 11 (6 auto, 4 manual) with functions: no difference; test_klp_atomic_replace’s known answer', async () => {
     const upstream = resolveRules('upstream', null);
     if (upstream.kind !== 'ok') throw new Error('upstream rules');
     const r = rng(11);
-    const cat = randomCatalog(r, 0, 5);
+    const cat = withRandomFunctions(rng(12), randomCatalog(r, 0, 5));
     const names = cat.map((p) => p.name);
     const inputs: KernelPlanInput[] = [];
     let catalog: KernelPlanInput['catalog'] | null = null;
@@ -83,6 +91,18 @@ describe.skipIf(problems.length > 0)(`a real Linux kernel under QEMU${skipped}`,
         });
       }
     }
+    const known = 'examples/selftests/atomic-replace.plan.yaml';
+    const atomic = loadPlanFile(known).value;
+    if (atomic === null) throw new Error(known);
+    inputs.push({
+      file: known,
+      catalog: atomic.catalog,
+      rules: upstream.rules,
+      rulesName: 'upstream',
+      transitions: 'auto',
+      initial: [],
+      steps: atomic.steps,
+    });
     const v = await verifyOnKernel(
       inputs,
       { kernel: KERNEL, headers: HEADERS, cacheDir: '.cache/klp-verify' },
@@ -91,6 +111,22 @@ describe.skipIf(problems.length > 0)(`a real Linux kernel under QEMU${skipped}`,
     if (v.kind !== 'ran') throw new Error(`the VM failed: ${JSON.stringify(v)}`);
     const disagreements = v.results.filter((x) => (x.differences ?? []).length > 0);
     expect(disagreements.map((x) => [x.input.file, x.differences])).toEqual([]);
-    expect(v.results).toHaveLength(10);
+    expect(v.results).toHaveLength(11);
+    // Ownership was read after every step of the random plans.
+    expect(
+      v.results.slice(0, 10).every((x) => x.run.steps.every((s) => s.observed.length > 0)),
+    ).toBe(true);
+    // test-livepatch.sh: /proc/cmdline, then /proc/meminfo, after each step (a patch's name
+    // where its code runs; the original text otherwise).
+    const read = v.results[10]?.run.steps.map((s) =>
+      s.observed.map((l) => (l.startsWith('test_klp_') ? l : 'original')),
+    );
+    expect(read).toEqual([
+      ['test_klp_livepatch', 'original'], // insmod test_klp_livepatch
+      ['original', 'test_klp_atomic_replace'], // insmod test_klp_atomic_replace: the nop reverts cmdline
+      ['original', 'original'], // disable test_klp_atomic_replace
+      ['original', 'original'], // rmmod test_klp_atomic_replace
+      ['original', 'original'], // rmmod test_klp_livepatch
+    ]);
   }, 600_000);
 });

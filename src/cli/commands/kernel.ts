@@ -67,7 +67,8 @@ const HELP = {
   summary: 'Run plans on a real Linux kernel in a QEMU VM and compare it with the simulator.',
   description: [
     'For the catalog of each plan, generates one livepatch module per patch (its name, replace',
-    'flag and klp_state array; every module patches cmdline_proc_show, said in the output),',
+    'flag and klp_state array; the catalog functions map onto observable /proc show functions,',
+    "each replacement printing its patch's name, so whose code runs is compared; said in the output),",
     'builds them against DIR (cached by content), boots VMLINUX under QEMU (TCG, one CPU) with a',
     'minimal initramfs, and runs the steps as a shell would: kmod insmod/rmmod, echo into sysfs.',
     "It prints the kernel's transcript (its livepatch: lines, taint lines left out) and final",
