@@ -17,7 +17,10 @@
  * stack (the modules left loaded can be removed: audits never force). Pairs whose [L] is
  * unreachable or undecided are also asked from the deployed stacks themselves; what stays open
  * is returned as undecided, never dropped silently. Only pairs where L lists a function C does
- * not are stepped at all, so a stream whose releases keep their functions costs nothing.
+ * not are stepped at all, so a stream whose releases keep their functions costs nothing; the
+ * conflict enumeration's load matrix, when it ran, already holds those steps. The stack after
+ * the step is read directly (settled: a function reverts when no patch left lists it), and
+ * only a pair that reverts something is read again through the func_stacks, as `check` does.
  *
  * Guarantees: every pair comes with the configuration it was seen in and was stepped on the
  * simulator (admitted, f's owner L before and the original code after); severity is the
@@ -26,12 +29,20 @@
  */
 import { ownerChanges, revertedByReplace } from '../../analysis/function-owners.ts';
 import { kernelRules } from '../../eval/kernel-rules.ts';
+import { restrictCatalog } from '../../explore/index.ts';
 import { step } from '../../kernel/index.ts';
 import type { CheckedRuleSet } from '../../lang/checker.ts';
+import type { Op } from '../../model/op.ts';
 import { funcKey, type KlpFunc } from '../../model/patch.ts';
 import { EMPTY_SYSTEM, type System } from '../../model/system.ts';
+import type { LoadMatrix } from '../conflicts-replay.ts';
 import type { AuditContext, Deployed } from './patches.ts';
 import type { UpgradeCell } from './upgrades.ts';
+
+/** What the audit already knows of `insmod C` from a stack. */
+type Known =
+  | { readonly kind: 'ok'; readonly klpPatches: readonly string[] }
+  | { readonly kind: 'no' };
 
 /** A policy file whose `on enable` rules refuse the reverting `insmod`. */
 export interface RevertPolicy {
@@ -68,10 +79,15 @@ export interface RevertedResult {
 export interface RevertedInput {
   /** The deployed stacks as installed; null: none given (the empty system). */
   readonly deployed: readonly Deployed[] | null;
-  /** The upgrade matrix (only read when deployed stacks are given). */
+  /**
+   * The upgrade matrix: with deployed stacks, which stacks of one patch are reachable; without,
+   * its rows are those stacks and its one-operation cells the `insmod`s that replace.
+   */
   readonly upgrades: readonly UpgradeCell[];
   /** Rule files given as policies; those with `on enable` rules can forbid a revert. */
   readonly policies: readonly CheckedRuleSet[];
+  /** The conflict enumeration's load matrix, when it ran: its steps are not taken again. */
+  readonly matrix?: LoadMatrix | null;
 }
 
 /**
@@ -92,21 +108,54 @@ export function revertedFunctions(
     .filter((rs) => rs.enable !== null)
     .map((rs) => ({ name: rs.name, rules: kernelRules(rs) }));
   const order = new Map(cat.patches.map((p, i) => [p.name, i]));
+  const insmod = (patch: string): Op => ({ kind: 'insmod', patch });
 
-  /** Every pair `insmod c` reverts from `sys`, for every catalog patch c. */
-  const pairsFrom = (sys: System): RevertedPair[] => {
-    const listed = new Set(sys.klpPatches.flatMap((n) => [...(funcs.get(n) ?? [])]));
-    if (listed.size === 0) return [];
+  const none = new Set<string>();
+  /**
+   * Every pair `insmod c` reverts from `sys`, for every catalog patch c; `known` gives the
+   * outcome of `insmod c` from `sys` when the audit already has it (`no`: refused, or c
+   * replaces nothing that lists the functions).
+   */
+  const pairsFrom = (
+    sys: System,
+    known: (c: string) => Known | undefined = () => undefined,
+  ): RevertedPair[] => {
+    const listed = [...new Set(sys.klpPatches.flatMap((n) => [...(funcs.get(n) ?? none)]))];
+    if (listed.length === 0) return [];
     const out: RevertedPair[] = [];
     for (const c of cat.patches) {
       if (sys.loaded.includes(c.name)) continue; // EEXIST before any rule
-      const own = funcs.get(c.name) ?? new Set<string>();
+      const cell = known(c.name);
+      if (cell?.kind === 'no') continue;
+      // Only a patch that leaves klp_patches can take a function away; most pairs stop here.
+      if (cell !== undefined && sys.klpPatches.every((n) => cell.klpPatches.includes(n))) continue;
+      const own = funcs.get(c.name) ?? none;
       // Only a function some installed patch lists and c does not can revert.
-      if ([...listed].every((f) => own.has(f))) continue;
-      const next = step(sys, { kind: 'insmod', patch: c.name }, opts);
-      if (next.result !== 'ok') continue;
-      const reverted = revertedByReplace(ownerChanges(sys, next.system, next.log, opts));
-      if (reverted.length === 0) continue;
+      const lacking = listed.filter((f) => !own.has(f));
+      if (lacking.length === 0) continue;
+      let next = cell === undefined ? step(sys, insmod(c.name), opts) : null;
+      const after =
+        next !== null
+          ? next.result === 'ok'
+            ? next.system.klpPatches
+            : null
+          : (cell?.klpPatches ?? null);
+      if (after === null) continue;
+      // Settled systems (transitions complete at once): a function runs the original code
+      // exactly when no patch left on klp_patches lists it. Cheap; most pairs stop here.
+      const gone = lacking.filter((f) => !after.some((n) => funcs.get(n)?.has(f)));
+      if (gone.length === 0) continue;
+      // The reading `check` warns with: the func_stacks before and after the step, over the
+      // patches involved (the functions no other patch is on a stack for cannot change owner).
+      next ??= step(sys, insmod(c.name), opts);
+      const involved = restrictCatalog(cat, new Set([...sys.loaded, c.name]));
+      const reverted = revertedByReplace(
+        ownerChanges(sys, next.system, next.log, { ...opts, catalog: involved }),
+      );
+      // INVARIANT: on settled systems the func_stack reading agrees with the direct one.
+      if (reverted.length !== gone.length) {
+        throw new Error(`reverted functions of \`insmod ${c.name}\` disagree with func_stack`);
+      }
       const policies = guards.flatMap((g): RevertPolicy[] => {
         const v = g.rules.enable(sys, cat, c);
         return v.ok
@@ -147,6 +196,18 @@ export function revertedFunctions(
     }
   };
 
+  const m = input.matrix ?? null;
+  const index = new Map((m?.patches ?? []).map((name, i) => [name, i]));
+  const col = (name: string) => index.get(name) ?? -1;
+  const matrixRow = (name: string) => m?.cells[col(name)];
+  // Upgrade cells from a stack of one patch, by `from|to`.
+  const fromAlone = new Map<string, UpgradeCell>();
+  for (const cell of input.upgrades) {
+    const from = cell.from.length === 1 ? cell.from[0] : undefined;
+    const to = cell.to.length === 1 ? cell.to[0] : undefined;
+    if (from !== undefined && to !== undefined) fromAlone.set(`${from}|${to}`, cell);
+  }
+
   // Whether the stack of each patch alone is reachable from the deployed stacks.
   const reach = new Map<string, 'reachable' | 'unreachable' | 'unknown'>();
   if (input.deployed !== null) {
@@ -170,7 +231,24 @@ export function revertedFunctions(
     const alone = step(EMPTY_SYSTEM, { kind: 'insmod', patch: l.name }, opts);
     // INVARIANT: from the empty system `insmod L` leaves exactly [L] or fails.
     if (alone.result !== 'ok' || alone.system.klpPatches.length !== 1) continue;
-    const pairs = pairsFrom(alone.system);
+    // Without deployed stacks the load matrix's row of L is `insmod L; insmod C` from the
+    // empty system, for every C: exactly these steps.
+    // Else the upgrade matrix's row of [L] (the audit's rows without deployed stacks): the
+    // fewest operations from [L] to [C] are `insmod C` exactly when that `insmod` is admitted
+    // and replaces L; otherwise it is refused, or L stays on klp_patches and keeps f.
+    const row = input.deployed === null ? matrixRow(l.name) : undefined;
+    const pairs = pairsFrom(alone.system, (c) => {
+      const cell = row?.[col(c)];
+      if (cell !== undefined && cell !== null) {
+        return cell.kind === 'ok' ? { kind: 'ok', klpPatches: cell.klpPatches } : { kind: 'no' };
+      }
+      const up = input.deployed === null ? fromAlone.get(`${l.name}|${c}`) : undefined;
+      if (up === undefined || up.verdict === 'unknown') return undefined;
+      const only = up.steps?.length === 1 ? up.steps[0] : undefined;
+      return up.verdict === 'reachable' && only?.kind === 'insmod' && only.patch === c
+        ? { kind: 'ok', klpPatches: [c] }
+        : { kind: 'no' };
+    });
     // Without deployed stacks, [L] is one `insmod` from the empty system.
     if (input.deployed === null || reach.get(l.name) === 'reachable') record(pairs);
     else pending.push(...pairs);
