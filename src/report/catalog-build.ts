@@ -81,5 +81,7 @@ export function catalogJson(built: BuiltCatalog): JsonOf<typeof catalogBuildDocu
       source: originJson(p.origin),
       replaceSource: originJson(p.replaceOrigin),
     })),
+    // The CLI puts the run's diagnostics here when there are any.
+    diagnostics: [],
   };
 }

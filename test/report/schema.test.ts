@@ -16,9 +16,17 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
+import { loadPlanFile } from '../../src/ingest/plan.ts';
+import type { Op } from '../../src/model/op.ts';
+import { patch } from '../../src/model/patch.ts';
 import { stateIdJson } from '../../src/report/json.ts';
+import { kernelBootFailedJson, kernelJson, kernelPlanJson } from '../../src/report/kernel.ts';
 import { stateId } from '../../src/report/schema/common.ts';
 import { PUBLISHED } from '../../src/report/schema/index.ts';
+import { compareRuns, simulateSettled } from '../../src/vm/compare.ts';
+import { kernelPlanRun } from '../../src/vm/kernel-run.ts';
+import { parseGuestOutput } from '../../src/vm/parse.ts';
+import { disable, insmod, options, rmmod } from '../kernel/helpers.ts';
 
 const SCHEMA_DIR = 'docs/schema';
 
@@ -254,6 +262,214 @@ describe('rules', () => {
     const errors = await run(['rules', 'check', ...RULE_FIXTURES]);
     expect(errors.status).toBe(2);
     expectValid('rules-check', errors.doc);
+  });
+});
+
+const STREAM = 'examples/vendor-stream/stream.catalog.yaml';
+const FLEET = 'examples/fleet/fleet.ndjson';
+const ORDER_FLEET = [
+  'test/fixtures/fleet/order-dependent/fleet.ndjson',
+  '--catalog',
+  'test/fixtures/fleet/order-dependent/catalog.yaml',
+  '--rules',
+  'test/fixtures/fleet/order-dependent/top-only.klp',
+  '--rollout',
+  'klp_next',
+];
+
+/** A fresh folder for files a command writes. */
+const scratch = () => mkdtempSync(join(tmpdir(), 'klp-schema-'));
+
+/** The stream with r3 rebuilt without the hotfix's state: NEW breaks r3 and adds a conflict. */
+function candidateStream(): string {
+  const text = readFileSync(STREAM, 'utf8').replace(
+    /( {4}states:\n {6}- \{ id: "0x6e6574f117c60001", version: 2 \}\n {6}- \{ id: "0x696f75726e670002", version: 1 \}\n) {6}- \{ id: "0x7463705f72740003", version: 1 \}\n/,
+    '$1',
+  );
+  expect(text).not.toBe(readFileSync(STREAM, 'utf8'));
+  const file = join(scratch(), 'candidate.catalog.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('catalog build', () => {
+  it('the artifact stream, printed and written with -o', async () => {
+    const r = await run(['catalog', 'build', 'examples/artifact-stream/src']);
+    expect(r.status).toBe(0);
+    expect(r.doc).toHaveProperty('patches.0.states.0.source.line');
+    expectValid('catalog-build', r.doc);
+    const out = join(scratch(), 'built.json');
+    const w = await run(['catalog', 'build', 'examples/artifact-stream/src', '-o', out]);
+    expect(w.doc).toHaveProperty('output', out);
+    expectValid('catalog-build', w.doc);
+    expectValid('catalog-build', JSON.parse(readFileSync(out, 'utf8')));
+  });
+
+  it('a module that is not one: a diagnostic at a byte offset', async () => {
+    const ko = join(scratch(), 'klp_broken.ko');
+    writeFileSync(ko, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]));
+    const r = await run(['catalog', 'build', ko]);
+    expect(r.status).toBe(2);
+    expect(r.doc).toHaveProperty('diagnostics.0.offset');
+    expect(r.doc).toHaveProperty('diagnostics.0.line', null);
+    expectValid('catalog-build', r.doc);
+    expectValid('bad-input', r.doc);
+  });
+});
+
+describe('audit catalog and audit diff', () => {
+  it.each([
+    [STREAM],
+    [SELFTESTS],
+    [SHADOW, '--rules', 'block-disable'],
+    [STREAM, '--deployed', 'test/fixtures/audit/fleet/deployed.yaml'],
+  ])('audit catalog %s %s %s', async (...argv) => {
+    const r = await run(['audit', 'catalog', ...argv]);
+    expect(r.status).toBeLessThan(2);
+    expectValid('audit-catalog', r.doc);
+  });
+
+  it('every finding kind and patch verdict the stream reaches is in the document', async () => {
+    const r = await run(['audit', 'catalog', STREAM]);
+    const doc = r.doc as { findings: { kind: string }[]; patches: { verdict: string }[] };
+    expect(new Set(doc.findings.map((f) => f.kind))).toEqual(
+      new Set(['refusable-patch', 'policy-violation', 'conflict']),
+    );
+    expect(doc.patches.map((p) => p.verdict)).toContain('refuted');
+  });
+
+  it('--output FILE: the report in the file, where it went on stdout', async () => {
+    const out = join(scratch(), 'audit.json');
+    const r = await run(['audit', 'catalog', STREAM, '--output', out]);
+    expect(r.doc).toHaveProperty('output', out);
+    expectValid('audit-catalog', r.doc);
+    expectValid('audit-catalog', JSON.parse(readFileSync(out, 'utf8')));
+  });
+
+  it('audit diff: nothing broken, and a candidate that breaks a patch and fixes a policy', async () => {
+    const same = await run(['audit', 'diff', STREAM, STREAM]);
+    expect(same.status).toBe(0);
+    expectValid('audit-diff', same.doc);
+    const r = await run(['audit', 'diff', STREAM, candidateStream()]);
+    expect(r.status).toBe(1);
+    const kinds = (r.doc as { breaks: { kind: string }[]; fixes: { kind: string }[] }).breaks
+      .concat((r.doc as { fixes: { kind: string }[] }).fixes)
+      .map((c) => c.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['patch-broken', 'conflict-new', 'policy-fixed']));
+    expectValid('audit-diff', r.doc);
+    // The other way round: what NEW broke, OLD fixes.
+    const back = await run(['audit', 'diff', candidateStream(), STREAM]);
+    expectValid('audit-diff', back.doc);
+  });
+});
+
+describe('audit fleet and audit log', () => {
+  it('the example fleet: a rollout, consistency only, and an order sysfs does not show', async () => {
+    const rollout = await run([
+      'audit',
+      'fleet',
+      FLEET,
+      '-c',
+      STREAM,
+      '--rollout',
+      'klp_6_8_0_45_r4',
+    ]);
+    const verdicts = (rollout.doc as { configurations: { verdict: string }[] }).configurations.map(
+      (c) => c.verdict,
+    );
+    expect(new Set(verdicts)).toEqual(new Set(['admitted', 'refused', 'inconsistent']));
+    expectValid('audit-fleet', rollout.doc);
+    const consistency = await run(['audit', 'fleet', FLEET, '-c', STREAM]);
+    expect(consistency.doc).toHaveProperty('configurations.0.verdict', 'consistent');
+    expectValid('audit-fleet', consistency.doc);
+    const order = await run(['audit', 'fleet', ...ORDER_FLEET]);
+    expect(order.doc).toHaveProperty('byVerdict.unknown');
+    expect((order.doc as { byVerdict: { unknown: number } }).byVerdict.unknown).toBeGreaterThan(0);
+    expectValid('audit-fleet', order.doc);
+  });
+
+  it('--format ndjson: every line valid, one per host line', async () => {
+    const io = bufferIo();
+    const status = await main(
+      ['audit', 'fleet', FLEET, '-c', STREAM, '--rollout', 'klp_6_8_0_45_r4', '--format', 'ndjson'],
+      io,
+    );
+    expect(status).toBe(1);
+    const lines = io.stdout().trim().split('\n');
+    expect(lines.length).toBe(readFileSync(FLEET, 'utf8').trim().split('\n').length);
+    for (const line of lines) expectValid('audit-fleet-host', JSON.parse(line));
+  });
+
+  it.each([
+    ['examples/fleet/web7.dmesg.txt', '-c', STREAM],
+    ['test/fixtures/logs/vendor-stream/dmesg.txt', '-c', STREAM],
+    ['test/fixtures/logs/journal/kernel-json.ndjson', '-c', STREAM],
+  ])('audit log %s', async (...argv) => {
+    const r = await run(['audit', 'log', ...argv]);
+    expect(r.status).not.toBe(4);
+    expectValid('audit-log', r.doc);
+  });
+});
+
+describe('kernel', () => {
+  // The console of Debian 12's Linux 6.1 under QEMU recorded in test/fixtures/vm: scenario 4
+  // of test-state.sh. No QEMU here: the renderer is fed the real run read back from it.
+  const console = readFileSync('test/fixtures/vm/selftest-and-forced-replace.console.txt', 'utf8');
+  const STATE = [
+    patch('test_klp_state', { replace: true, states: [{ id: 1, version: 1 }] }),
+    patch('test_klp_state2', { replace: true, states: [{ id: 1, version: 2 }] }),
+  ];
+  const AUTO: Op[] = [
+    insmod('test_klp_state2'),
+    insmod('test_klp_state'),
+    disable('test_klp_state2'),
+    rmmod('test_klp_state2'),
+  ];
+
+  it('a recorded run, alone and compared (agreeing and not) with the simulator', () => {
+    const out = parseGuestOutput(console);
+    const guest = out.plans[0];
+    if (guest === undefined) throw new Error('no plan in the recorded console');
+    const run = kernelPlanRun(AUTO, 0, guest);
+    const file = 'examples/selftests/incompatible-cumulative.plan.yaml';
+    const plan = loadPlanFile(file).value;
+    expect(plan?.steps.map((st) => st.op)).toEqual(AUTO);
+    const meta = {
+      file,
+      rules: 'upstream',
+      transitions: 'auto' as const,
+      release: out.release ?? 'unknown',
+      steps: plan?.steps ?? [],
+    };
+    const agree = compareRuns(run, simulateSettled(AUTO, options(STATE)));
+    const disagree = compareRuns(
+      run,
+      simulateSettled(AUTO, options(STATE.map((p) => ({ ...p, states: [] })))),
+    );
+    expect(new Set(disagree.map((d) => d.kind))).toEqual(new Set(['result', 'log', 'final']));
+    const plans = [null, agree, disagree].map((d) => kernelPlanJson(meta, run, d));
+    const runMeta = {
+      image: 'vmlinuz-6.1.0-57-amd64',
+      release: meta.release,
+      boots: 1,
+      seconds: 12.5,
+      compiled: 2,
+      mappings: [
+        {
+          patch: 'test_klp_state',
+          declared: 'vmlinux:cmdline_proc_show',
+          mappedTo: 'vmlinux:klp_target_0',
+        },
+      ],
+    };
+    expectValid('kernel', JSON.parse(JSON.stringify(kernelJson(runMeta, plans))));
+    expectValid('kernel', kernelBootFailedJson('timeout', 'the kernel did not finish', 'tail'));
+  });
+
+  it('bad input: no kernel given', async () => {
+    const r = await run(['kernel', PLANS[0] ?? '']);
+    expect(r.status).toBe(2);
+    expectValid('kernel', r.doc);
   });
 });
 
