@@ -161,11 +161,14 @@ export function fixedOrderFails(
   const rank = new Map(order.map((p, k) => [p, k]));
   /** Patch index -> "on klp_patches now", for patches loaded so far. */
   const alive = new Map<number, Term>();
+  // Only patches that may be on klp_patches are listed: the ones loaded so far (and the one
+  // completing). The others are off in every assignment, and the rule compiler treats an
+  // unlisted patch as off, so leaving them out keeps the term linear in what was loaded.
   const config = (self: number | null): SymConfig => ({
     catalog: cat,
-    patches: patches.map((patch, r): SymInstalled => {
+    patches: patches.flatMap((patch, r): SymInstalled[] => {
       const on = r === self ? (selected[r] ?? FALSE) : (alive.get(r) ?? FALSE);
-      return { patch, on, pos: bv(rank.get(r) ?? 0, POS_WIDTH), enabled: on };
+      return on === FALSE ? [] : [{ patch, on, pos: bv(rank.get(r) ?? 0, POS_WIDTH), enabled: on }];
     }),
   });
   const failures: Term[] = [];

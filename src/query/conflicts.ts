@@ -34,7 +34,7 @@ import type { KernelRules } from '../kernel/rules.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
 import { compileRules } from '../smt/compile.ts';
-import { boolVar, not, or } from '../smt/factory.ts';
+import { boolVar, FALSE, not, or } from '../smt/factory.ts';
 import type { SymbolicRules } from '../smt/symbolic.ts';
 import type { Term } from '../smt/term.ts';
 import {
@@ -219,13 +219,11 @@ class Enumeration {
   readonly #simulateFirst: boolean;
   /** `a` must load before `b` when both are in a set (from the load matrix), if known. */
   readonly #mustPrecede: ((a: number, b: number) => boolean) | null;
-  /** Orders already offered to the cover by {@link Enumeration.#tryOrder}. */
-  readonly #tried = new Set<string>();
   readonly #rollable = new Map<string, readonly number[] | null>();
-  /** Subsets the cover has returned: each must be covered by the order it produced. */
-  readonly #covered = new Set<string>();
   readonly #hereditary = new Map<string, Hereditary>();
   readonly found: number[][] = [];
+  /** The conflicts found, by member. */
+  readonly #conflictsOf: number[][][] = [];
   readonly conflictFree: number[][] = [];
   unminimized: number[] | null = null;
   orders = 0;
@@ -265,8 +263,6 @@ class Enumeration {
     this.#solvers = solvers;
     this.#mapSel = this.#patches.map((_, i) => boolVar(`m.sel.${i}`));
     this.#coverSel = this.#patches.map((_, i) => boolVar(`c.sel.${i}`));
-    // The cover looks for a non-empty subset.
-    this.#solvers.cover.assert(or(...this.#coverSel));
   }
 
   async #ask(which: SolverName, assumptions: { name: string; term: Term }[]): Promise<CheckResult> {
@@ -353,12 +349,9 @@ class Enumeration {
     );
   }
 
-  /** Adds `order` to the cover's orders if it is new and loads on the simulator. */
-  #tryOrder(order: readonly number[]): void {
-    const key = order.join(',');
-    if (this.#tried.has(key)) return;
-    this.#tried.add(key);
-    if (this.#sim.load(order.map((i) => this.#names[i] ?? '')) === null) this.#addOrder(order);
+  /** Whether `order` loads on the simulator. */
+  #loads(order: readonly number[]): boolean {
+    return this.#sim.load(order.map((i) => this.#names[i] ?? '')) === null;
   }
 
   /** {@link Rollouts.findOrder} on indices: pairwise order (else catalog order) first. */
@@ -392,59 +385,74 @@ class Enumeration {
   }
 
   /**
-   * A full order of the catalog whose restriction to the patches of `order` is `order`: the
-   * catalog order with those patches' places filled in the order given. Staying close to the
-   * catalog order (release order) lets one order cover as many other subsets as possible.
+   * Asserts, in the cover's current scope, that the chosen subset of `set` fails when loaded in
+   * `order` (an order of a subset of `set` that loads; `set`'s other patches are skipped). Only
+   * the patches of `set` are encoded: O(|set|^2), not O(catalog^2).
    */
-  #complete(order: readonly number[]): number[] {
-    const inOrder = new Set(order);
-    let next = 0;
-    return this.#patches.map((_, i) => (inOrder.has(i) ? (order[next++] ?? i) : i));
-  }
-
-  #addOrder(order: readonly number[]): void {
-    const full = this.#complete(order);
+  #addOrder(set: ReadonlySet<number>, order: readonly number[]): void {
     this.orders++;
+    const inOrder = new Set(order);
+    // The patches of `set` the order does not name go last, in catalog order: any place is sound
+    // (the order is only a candidate), and the cover then asks again about them.
+    const full = [...order, ...[...set].filter((i) => !inOrder.has(i)).sort((a, b) => a - b)];
+    const selected = this.#patches.map((_, i) =>
+      set.has(i) ? this.#sel(this.#coverSel, i) : FALSE,
+    );
     this.#solvers.cover.assert(
-      fixedOrderFails(this.#cat, this.#rules, full, this.#coverSel, this.#patches),
+      fixedOrderFails(this.#cat, this.#rules, full, selected, this.#patches),
     );
   }
 
-  /** Is every subset of `set` rollable? If not, a non-rollable subset. */
+  /**
+   * Is every subset of `set` rollable? If not, a non-rollable subset.
+   *
+   * The cover asks, in a scope of its own, for a non-empty subset of `set` that fails in every
+   * order asserted so far: first the one order that respects every one-way pair of the load
+   * matrix (under pairwise rules it loads every subset, and one check settles the set), then
+   * one order per subset the cover returns. Encoding only `set`, not the catalog, keeps each
+   * question quadratic in the set, and the scope drops it afterwards.
+   */
   async hereditary(set: readonly number[]): Promise<Hereditary> {
     const key = keyOf(set);
     const memo = this.#hereditary.get(key);
     if (memo !== undefined) return memo;
     const inSet = new Set(set);
-    const outside = this.#patches.flatMap((_, i) =>
-      inSet.has(i) ? [] : [{ name: `excl.${i}`, term: not(this.#sel(this.#coverSel, i)) }],
-    );
-    if (this.#mustPrecede !== null) this.#tryOrder(pairwiseOrder(set, this.#mustPrecede));
-    for (;;) {
-      const c = await this.#ask('cover', outside);
-      if (c.kind === 'unsat') {
-        const answer: Hereditary = { kind: 'conflict-free' };
-        this.#hereditary.set(key, answer);
-        return answer;
+    const cover = this.#solvers.cover;
+    cover.push();
+    try {
+      cover.assert(or(...set.map((i) => this.#sel(this.#coverSel, i))));
+      if (this.#mustPrecede !== null) {
+        const first = pairwiseOrder(set, this.#mustPrecede);
+        if (this.#loads(first)) this.#addOrder(inSet, first);
       }
-      if (c.kind !== 'sat') throw new Error('unreachable: unknown is a Stop');
-      const subset = this.#patches.flatMap((_, i) =>
-        c.model.get(`c.sel.${i}`) === true ? [i] : [],
-      );
-      const subsetKey = keyOf(subset);
-      if (this.#covered.has(subsetKey)) {
-        throw new Error(
-          `the rollout encodings disagree: an order that loads {${subset.map((i) => this.#names[i]).join(', ')}} is said to fail`,
-        );
+      /** Subsets the cover has returned in this scope: each is covered by the order it produced. */
+      const covered = new Set<string>();
+      for (;;) {
+        const c = await this.#ask('cover', []);
+        if (c.kind === 'unsat') {
+          const answer: Hereditary = { kind: 'conflict-free' };
+          this.#hereditary.set(key, answer);
+          return answer;
+        }
+        if (c.kind !== 'sat') throw new Error('unreachable: unknown is a Stop');
+        const subset = set.filter((i) => c.model.get(`c.sel.${i}`) === true);
+        const subsetKey = keyOf(subset);
+        if (covered.has(subsetKey)) {
+          throw new Error(
+            `the rollout encodings disagree: an order that loads {${subset.map((i) => this.#names[i]).join(', ')}} is said to fail`,
+          );
+        }
+        covered.add(subsetKey);
+        const r = await this.#rollableExactly(subset);
+        if ('notRollable' in r) {
+          const answer: Hereditary = { kind: 'not-rollable', set: r.notRollable };
+          this.#hereditary.set(key, answer);
+          return answer;
+        }
+        this.#addOrder(inSet, r.order);
       }
-      this.#covered.add(subsetKey);
-      const r = await this.#rollableExactly(subset);
-      if ('notRollable' in r) {
-        const answer: Hereditary = { kind: 'not-rollable', set: r.notRollable };
-        this.#hereditary.set(key, answer);
-        return answer;
-      }
-      this.#addOrder(r.order);
+    } finally {
+      cover.pop();
     }
   }
 
@@ -480,12 +488,22 @@ class Enumeration {
   }
 
   addConflict(set: readonly number[]): void {
-    this.found.push([...set]);
+    const c = [...set];
+    this.found.push(c);
+    for (const i of c) {
+      let list = this.#conflictsOf[i];
+      if (list === undefined) {
+        list = [];
+        this.#conflictsOf[i] = list;
+      }
+      list.push(c);
+    }
     this.#solvers.map.assert(or(...set.map((i) => not(this.#sel(this.#mapSel, i)))));
   }
 
-  #containsConflict(set: ReadonlySet<number>): boolean {
-    return this.found.some((c) => c.every((i) => set.has(i)));
+  /** Whether adding `i` to `set` (which contains no known conflict) completes one. */
+  #completesConflict(set: ReadonlySet<number>, i: number): boolean {
+    return (this.#conflictsOf[i] ?? []).some((c) => c.every((j) => j === i || set.has(j)));
   }
 
   /** An unexplored set, grown to be maximal among those containing no known conflict; null when none is left. */
@@ -498,9 +516,7 @@ class Enumeration {
       this.#patches.flatMap((_, i) => (r.model.get(`m.sel.${i}`) === true ? [i] : [])),
     );
     for (let i = 0; i < this.#n; i++) {
-      if (set.has(i)) continue;
-      set.add(i);
-      if (this.#containsConflict(set)) set.delete(i);
+      if (!set.has(i) && !this.#completesConflict(set, i)) set.add(i);
     }
     return [...set].sort((a, b) => a - b);
   }
