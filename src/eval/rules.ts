@@ -126,24 +126,29 @@ function freeVars(e: Expr, out: Set<string>, bound: ReadonlySet<string> = new Se
       if (!bound.has(e.name)) out.add(e.name);
       return;
     case 'attr':
-      return freeVars(e.object, out, bound);
+      freeVars(e.object, out, bound);
+      return;
     case 'call':
       freeVars(e.object, out, bound);
-      return freeVars(e.arg, out, bound);
+      freeVars(e.arg, out, bound);
+      return;
     case 'not':
-      return freeVars(e.operand, out, bound);
+      freeVars(e.operand, out, bound);
+      return;
     case 'and':
     case 'or':
     case 'implies':
     case 'compare':
     case 'order':
       freeVars(e.left, out, bound);
-      return freeVars(e.right, out, bound);
+      freeVars(e.right, out, bound);
+      return;
     case 'quantifier':
       domainVars(e.binder.domain, out, bound);
-      return freeVars(e.body, out, new Set(bound).add(e.binder.name.text));
+      freeVars(e.body, out, new Set(bound).add(e.binder.name.text));
+      return;
     default:
-      return assertNever(e, 'expression');
+      assertNever(e, 'expression');
   }
 }
 
@@ -154,9 +159,10 @@ function domainVars(d: Domain, out: Set<string>, bound: ReadonlySet<string>): vo
       return;
     case 'states':
     case 'functions':
-      return freeVars(d.of, out, bound);
+      freeVars(d.of, out, bound);
+      return;
     default:
-      return assertNever(d, 'domain');
+      assertNever(d, 'domain');
   }
 }
 
