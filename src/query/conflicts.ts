@@ -599,6 +599,52 @@ function explain(names: readonly string[], sim: Rollouts): Conflict {
 }
 
 /**
+ * A conflict of one or two patches explained by the load matrix, which simulated exactly the
+ * orders {@link explain} would replay (each patch alone, each on top of the other): the same
+ * explanation without simulating them again. Null for larger sets, or when the matrix does not
+ * show the set to be a conflict (then the replay decides, and throws).
+ */
+function fromMatrix(
+  names: readonly string[],
+  m: LoadMatrix,
+  index: ReadonlyMap<string, number>,
+): Conflict | null {
+  const [a, b] = names.map((n) => index.get(n) ?? -1);
+  if (a === undefined || a < 0) return null;
+  if (names.length === 1) {
+    const rejection = m.alone[a];
+    if (rejection === null || rejection === undefined) return null;
+    const only = names[0] ?? '';
+    return {
+      patches: names,
+      explained: { kind: 'every-order', orders: 1, failing: [{ prefix: [only], rejection }] },
+      withoutOne: [{ without: only, order: [] }],
+    };
+  }
+  if (names.length !== 2 || b === undefined || b < 0 || m.alone[a] !== null || m.alone[b] !== null)
+    return null;
+  const ab = m.cells[a]?.[b];
+  const ba = m.cells[b]?.[a];
+  if (ab?.kind !== 'rejected' || ba?.kind !== 'rejected') return null;
+  const [x, y] = [names[0] ?? '', names[1] ?? ''];
+  return {
+    patches: names,
+    explained: {
+      kind: 'every-order',
+      orders: 2,
+      failing: [
+        { prefix: [x, y], rejection: ab.rejection },
+        { prefix: [y, x], rejection: ba.rejection },
+      ],
+    },
+    withoutOne: [
+      { without: x, order: [y] },
+      { without: y, order: [x] },
+    ],
+  };
+}
+
+/**
  * Every conflict of the catalog (up to `limit`), each replayed on the simulator, and the load
  * matrix.
  *
@@ -678,7 +724,7 @@ export async function findConflicts(
   const conflicts: Conflict[] = [];
   for (const c of found.slice(0, limit)) {
     if (Date.now() >= replayUntil) break;
-    conflicts.push(explain(c, sim));
+    conflicts.push(fromMatrix(c, matrix, index) ?? explain(c, sim));
   }
   if (conflicts.length < Math.min(found.length, limit) && status.kind === 'complete') {
     status = {
@@ -750,12 +796,35 @@ export function pairwiseOrder(
   set: readonly number[],
   before: (a: number, b: number) => boolean,
 ): number[] {
+  // Kahn's algorithm, quadratic: the first patch in catalog order that nothing left must
+  // precede goes next; on a cycle (none is free), the first patch left.
   const left = [...set].sort((a, b) => a - b);
+  const k = left.length;
+  const pending = new Array<number>(k).fill(0);
+  const must: number[][] = left.map(() => []);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      if (i !== j && before(left[i] ?? -1, left[j] ?? -1)) {
+        must[i]?.push(j);
+        pending[j] = (pending[j] ?? 0) + 1;
+      }
+    }
+  }
+  const done = new Array<boolean>(k).fill(false);
   const out: number[] = [];
-  while (left.length > 0) {
-    const free = left.findIndex((b) => !left.some((a) => a !== b && before(a, b)));
-    const [next] = left.splice(Math.max(free, 0), 1);
-    if (next !== undefined) out.push(next);
+  for (let n = 0; n < k; n++) {
+    let next = -1;
+    for (let j = 0; j < k; j++) {
+      if (done[j]) continue;
+      if (next < 0) next = j;
+      if (pending[j] === 0) {
+        next = j;
+        break;
+      }
+    }
+    done[next] = true;
+    out.push(left[next] ?? -1);
+    for (const j of must[next] ?? []) pending[j] = (pending[j] ?? 0) - 1;
   }
   return out;
 }
