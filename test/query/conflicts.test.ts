@@ -292,11 +292,11 @@ describe('pairwiseOrder', () => {
 
   it('picks, at each step, the first patch in catalog order that no patch left must follow', () => {
     // The definition, one scan of what is left per pick (cubic): the order must be the same.
-    const byDefinition = (set: readonly number[], before: (a: number, b: number) => boolean) => {
+    const byDefinition = (set: readonly number[], must: (a: number, b: number) => boolean) => {
       const left = [...set].sort((a, b) => a - b);
       const out: number[] = [];
       while (left.length > 0) {
-        const free = left.findIndex((b) => !left.some((a) => a !== b && before(a, b)));
+        const free = left.findIndex((b) => !left.some((a) => a !== b && must(a, b)));
         const [next] = left.splice(Math.max(free, 0), 1);
         if (next !== undefined) out.push(next);
       }
@@ -309,10 +309,10 @@ describe('pairwiseOrder', () => {
         fc.array(fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 12 }))),
         (set, edges) => {
           const rel = new Set(edges.map(([a, b]) => `${a},${b}`));
-          const before = (a: number, b: number) => rel.has(`${a},${b}`);
-          const expected = byDefinition(set, before);
+          const must = (a: number, b: number) => rel.has(`${a},${b}`);
+          const expected = byDefinition(set, must);
           if (expected.some((b, i) => expected.slice(i + 1).some((a) => before(a, b)))) cycles++;
-          expect(pairwiseOrder(set, before)).toEqual(expected);
+          expect(pairwiseOrder(set, must)).toEqual(expected);
         },
       ),
       { numRuns: 500 },
