@@ -34,7 +34,7 @@ import type { KernelRules } from '../kernel/rules.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
 import { compileRules } from '../smt/compile.ts';
-import { boolVar, FALSE, not, or } from '../smt/factory.ts';
+import { and, boolVar, FALSE, not, or } from '../smt/factory.ts';
 import type { SymbolicRules } from '../smt/symbolic.ts';
 import type { Term } from '../smt/term.ts';
 import {
@@ -106,6 +106,9 @@ const MAX_ENCODED_PATCHES = 2000;
 const SIMULATE_MAX_SET = 256;
 
 const SIMULATE_FIRST_BUDGET = 20_000;
+
+/** Conflicts blocked in the map by one assertion. */
+const CONFLICTS_PER_ASSERTION = 1_000;
 
 export const DEFAULT_LIMIT = 20;
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -398,9 +401,16 @@ class Enumeration {
     const selected = this.#patches.map((_, i) =>
       set.has(i) ? this.#sel(this.#coverSel, i) : FALSE,
     );
-    this.#solvers.cover.assert(
-      fixedOrderFails(this.#cat, this.#rules, full, selected, this.#patches),
+    const fails = fixedOrderFails(
+      this.#cat,
+      this.#rules,
+      full,
+      selected,
+      this.#patches,
+      this.#deadline,
     );
+    if (fails === null) throw new Stop('timeout', 'the time budget ran out');
+    this.#solvers.cover.assert(fails);
   }
 
   /**
@@ -488,17 +498,30 @@ class Enumeration {
   }
 
   addConflict(set: readonly number[]): void {
-    const c = [...set];
-    this.found.push(c);
-    for (const i of c) {
-      let list = this.#conflictsOf[i];
-      if (list === undefined) {
-        list = [];
-        this.#conflictsOf[i] = list;
+    this.addConflicts([set]);
+  }
+
+  /** Conflicts found at once (the load matrix's): one assertion to the map for all of them. */
+  addConflicts(sets: readonly (readonly number[])[]): void {
+    const blocks: Term[] = [];
+    for (const set of sets) {
+      const c = [...set];
+      this.found.push(c);
+      for (const i of c) {
+        let list = this.#conflictsOf[i];
+        if (list === undefined) {
+          list = [];
+          this.#conflictsOf[i] = list;
+        }
+        list.push(c);
       }
-      list.push(c);
+      blocks.push(or(...set.map((i) => not(this.#sel(this.#mapSel, i)))));
     }
-    this.#solvers.map.assert(or(...set.map((i) => not(this.#sel(this.#mapSel, i)))));
+    // In chunks: one call per clause costs a round trip each, one call for 10^5 clauses
+    // overflows the stack of Z3's argument spreading.
+    for (let k = 0; k < blocks.length; k += CONFLICTS_PER_ASSERTION) {
+      this.#solvers.map.assert(and(...blocks.slice(k, k + CONFLICTS_PER_ASSERTION)));
+    }
   }
 
   /** Whether adding `i` to `set` (which contains no known conflict) completes one. */
@@ -699,8 +722,7 @@ export async function findConflicts(
         simulateFirst: opts.tactics?.simulateFirst ?? true,
         mustPrecede: (opts.tactics?.pairwiseOrders ?? true) ? mustPrecede(matrix) : null,
       });
-      if (opts.tactics?.seedFromMatrix ?? true)
-        for (const c of smallConflicts(matrix)) e.addConflict(c);
+      if (opts.tactics?.seedFromMatrix ?? true) e.addConflicts(smallConflicts(matrix));
       const end = await e.run(limit);
       status =
         end === 'complete' && e.found.length <= limit
