@@ -6,7 +6,7 @@ import type { CheckedRule, CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
 import type { System } from '../model/system.ts';
 import { didYouMean } from '../source/suggest.ts';
-import { type Binding, evalRule, expectOk } from './rules.ts';
+import { type Binding, expectOk, violatedBindings } from './rules.ts';
 import { catalogWorld, systemWorld, type World } from './value.ts';
 
 /** One violated binding of an invariant or policy. */
@@ -35,7 +35,7 @@ function find(
 function violations(rule: CheckedRule, world: World): RuleViolation[] {
   const out: RuleViolation[] = [];
   for (const { binding, outcome } of expectOk(
-    evalRule(rule, { world, vars: new Map() }),
+    violatedBindings(rule, { world, vars: new Map() }),
     `\`${rule.name}\``,
   )) {
     if (outcome.kind === 'violated') {

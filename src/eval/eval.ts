@@ -22,6 +22,18 @@ export interface Env {
   readonly vars: ReadonlyMap<string, Value>;
 }
 
+const families = new WeakMap<Patch, string>();
+
+/** {@link patchFamily}, once per patch: policies ask it of every patch of every binding. */
+function familyOf(p: Patch): string {
+  let f = families.get(p);
+  if (f === undefined) {
+    f = patchFamily(p.name);
+    families.set(p, f);
+  }
+  return f;
+}
+
 /** `env` with one more name bound. */
 export function bind(env: Env, name: string, value: Value): Env {
   return { world: env.world, vars: new Map(env.vars).set(name, value) };
@@ -122,7 +134,10 @@ export function evalExpr(e: Expr, env: Env): EvalResult {
       if (d.kind === 'error') return d;
       // `some` stops at the first true body, `all` at the first false one.
       const stopAt = e.quantifier === 'some';
-      for (const v of d.value) {
+      const [from, to] = catalogRange(e, env, d.value.length);
+      for (let i = from; i < to; i++) {
+        const v = d.value[i];
+        if (v === undefined) break;
         const b = evalBool(e.body, bind(env, e.binder.name.text, v));
         if (b.kind === 'error') return b;
         if (b.value === stopAt) return bool(stopAt);
@@ -132,6 +147,98 @@ export function evalExpr(e: Expr, env: Env): EvalResult {
     default:
       return assertNever(e, 'expression');
   }
+}
+
+/** Per `some x in catalog: ...`: its body's conjuncts `A before x` and `x before B`. */
+interface CatalogBounds {
+  readonly after: readonly Expr[];
+  readonly before: readonly Expr[];
+}
+
+const boundsOf = new WeakMap<Expr, CatalogBounds | null>();
+
+function reads(e: Expr, name: string): boolean {
+  switch (e.kind) {
+    case 'bool':
+    case 'number':
+      return false;
+    case 'var':
+      return e.name === name;
+    case 'attr':
+      return reads(e.object, name);
+    case 'call':
+      return reads(e.object, name) || reads(e.arg, name);
+    case 'not':
+      return reads(e.operand, name);
+    case 'and':
+    case 'or':
+    case 'implies':
+    case 'compare':
+    case 'order':
+      return reads(e.left, name) || reads(e.right, name);
+    case 'quantifier': {
+      const d = e.binder.domain;
+      const inDomain = (d.kind === 'states' || d.kind === 'functions') && reads(d.of, name);
+      return inDomain || (e.binder.name.text !== name && reads(e.body, name));
+    }
+    default:
+      return assertNever(e, 'expression');
+  }
+}
+
+function catalogBounds(e: Expr & { kind: 'quantifier' }): CatalogBounds | null {
+  if (boundsOf.has(e)) return boundsOf.get(e) ?? null;
+  let bounds: CatalogBounds | null = null;
+  if (e.quantifier === 'some' && e.binder.domain.kind === 'catalog') {
+    const x = e.binder.name.text;
+    const after: Expr[] = [];
+    const before: Expr[] = [];
+    const walk = (c: Expr): void => {
+      if (c.kind === 'and') {
+        walk(c.left);
+        walk(c.right);
+      } else if (c.kind === 'order' && c.op === 'before') {
+        if (c.right.kind === 'var' && c.right.name === x && !reads(c.left, x)) after.push(c.left);
+        if (c.left.kind === 'var' && c.left.name === x && !reads(c.right, x)) before.push(c.right);
+      }
+    };
+    walk(e.body);
+    if (after.length > 0 || before.length > 0) bounds = { after, before };
+  }
+  boundsOf.set(e, bounds);
+  return bounds;
+}
+
+/**
+ * The part of the catalog a `some x in catalog` can find `x` in: when its body is a conjunction
+ * with `A before x` (or `x before B`), every `x` not after `A` (not before `B`) makes the body
+ * false, so those are not visited. Not a departure from the reference semantics: `some` is
+ * false on a false body whatever the order, and a checked body never evaluates to an error
+ * (when `A` does, every element is visited, as without this). This keeps the release-stream
+ * policy "no release between `prev` and `next`" linear per pair instead of one scan of the
+ * catalog each.
+ */
+function catalogRange(e: Expr & { kind: 'quantifier' }, env: Env, n: number): [number, number] {
+  const b = catalogBounds(e);
+  if (b === null) return [0, n];
+  let from = 0;
+  let to = n;
+  const indexOf = (x: Expr): number | null => {
+    const v = evalExpr(x, env);
+    if (v.kind === 'error' || v.value.kind !== 'patch') return null;
+    return env.world.catalogIndex.get(v.value.patch.name) ?? null;
+  };
+  for (const a of b.after) {
+    const i = indexOf(a);
+    if (i === null) return [0, n];
+    from = Math.max(from, i + 1);
+  }
+  for (const a of b.before) {
+    const i = indexOf(a);
+    if (i === null) return [0, n];
+    to = Math.min(to, i);
+  }
+  return [from, Math.max(from, to)];
 }
 
 /** `value.name` for an attribute of `ATTRIBUTES` (src/lang/types.ts); never fails. */
@@ -147,7 +254,7 @@ export function evalAttr(v: Value, attr: string, env: Env): Value {
         case 'replace_set':
           return { kind: 'int', value: BigInt(p.replaceSet) };
         case 'family':
-          return { kind: 'string', value: patchFamily(p.name) };
+          return { kind: 'string', value: familyOf(p) };
         case 'enabled':
           return { kind: 'bool', value: env.world.enabled(p.name) };
         default:

@@ -147,6 +147,7 @@ export function symbolicRollout(
 /**
  * True iff loading the selected patches in the order `order` (a permutation of catalog
  * indices; unselected patches are skipped) hits a rejection. Selectors are `selected[i]`.
+ * Null when `deadline` (epoch milliseconds) passes before the term is built.
  *
  * @example
  * fixedOrderFails(cat, rules, [1, 0], sel) // "loading patch 1, then patch 0, fails"
@@ -157,19 +158,25 @@ export function fixedOrderFails(
   order: readonly number[],
   selected: readonly Term[],
   patches: readonly SymPatch[] = symbolicPatches(cat),
-): Term {
+  deadline: number = Number.POSITIVE_INFINITY,
+): Term | null {
   const rank = new Map(order.map((p, k) => [p, k]));
   /** Patch index -> "on klp_patches now", for patches loaded so far. */
   const alive = new Map<number, Term>();
+  // Only patches that may be on klp_patches are listed: the ones loaded so far (and the one
+  // completing). The others are off in every assignment, and the rule compiler treats an
+  // unlisted patch as off, so leaving them out keeps the term linear in what was loaded.
   const config = (self: number | null): SymConfig => ({
     catalog: cat,
-    patches: patches.map((patch, r): SymInstalled => {
+    patches: patches.flatMap((patch, r): SymInstalled[] => {
       const on = r === self ? (selected[r] ?? FALSE) : (alive.get(r) ?? FALSE);
-      return { patch, on, pos: bv(rank.get(r) ?? 0, POS_WIDTH), enabled: on };
+      return on === FALSE ? [] : [{ patch, on, pos: bv(rank.get(r) ?? 0, POS_WIDTH), enabled: on }];
     }),
   });
   const failures: Term[] = [];
-  for (const q of order) {
+  for (const [k, q] of order.entries()) {
+    // Quadratic in the order's length: long orders stop at the deadline (every 32 patches).
+    if (k % 32 === 31 && Date.now() >= deadline) return null;
     const sq = selected[q];
     const pq = patches[q];
     if (sq === undefined || pq === undefined) throw new RangeError(`no catalog patch ${q}`);
@@ -179,7 +186,10 @@ export function fixedOrderFails(
     for (const [r, on] of alive) {
       const rp = patches[r];
       if (rp === undefined) continue;
-      alive.set(r, and(on, not(and(sq, rules.replaces(completion, pq, rp)))));
+      // `on and not replaced`, written `not (on => replaced)`: one node per step. `and` would
+      // flatten the earlier steps into each new term (cubic in the order's length).
+      const replaced = and(sq, rules.replaces(completion, pq, rp));
+      alive.set(r, replaced === FALSE ? on : not(implies(on, replaced)));
     }
     alive.set(q, sq);
   }

@@ -34,7 +34,7 @@ import type { KernelRules } from '../kernel/rules.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
 import type { Catalog } from '../model/catalog.ts';
 import { compileRules } from '../smt/compile.ts';
-import { boolVar, not, or } from '../smt/factory.ts';
+import { and, boolVar, FALSE, not, or } from '../smt/factory.ts';
 import type { SymbolicRules } from '../smt/symbolic.ts';
 import type { Term } from '../smt/term.ts';
 import {
@@ -106,6 +106,9 @@ const MAX_ENCODED_PATCHES = 2000;
 const SIMULATE_MAX_SET = 256;
 
 const SIMULATE_FIRST_BUDGET = 20_000;
+
+/** Conflicts blocked in the map by one assertion. */
+const CONFLICTS_PER_ASSERTION = 1_000;
 
 export const DEFAULT_LIMIT = 20;
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -219,13 +222,11 @@ class Enumeration {
   readonly #simulateFirst: boolean;
   /** `a` must load before `b` when both are in a set (from the load matrix), if known. */
   readonly #mustPrecede: ((a: number, b: number) => boolean) | null;
-  /** Orders already offered to the cover by {@link Enumeration.#tryOrder}. */
-  readonly #tried = new Set<string>();
   readonly #rollable = new Map<string, readonly number[] | null>();
-  /** Subsets the cover has returned: each must be covered by the order it produced. */
-  readonly #covered = new Set<string>();
   readonly #hereditary = new Map<string, Hereditary>();
   readonly found: number[][] = [];
+  /** The conflicts found, by member. */
+  readonly #conflictsOf: number[][][] = [];
   readonly conflictFree: number[][] = [];
   unminimized: number[] | null = null;
   orders = 0;
@@ -265,8 +266,6 @@ class Enumeration {
     this.#solvers = solvers;
     this.#mapSel = this.#patches.map((_, i) => boolVar(`m.sel.${i}`));
     this.#coverSel = this.#patches.map((_, i) => boolVar(`c.sel.${i}`));
-    // The cover looks for a non-empty subset.
-    this.#solvers.cover.assert(or(...this.#coverSel));
   }
 
   async #ask(which: SolverName, assumptions: { name: string; term: Term }[]): Promise<CheckResult> {
@@ -353,12 +352,9 @@ class Enumeration {
     );
   }
 
-  /** Adds `order` to the cover's orders if it is new and loads on the simulator. */
-  #tryOrder(order: readonly number[]): void {
-    const key = order.join(',');
-    if (this.#tried.has(key)) return;
-    this.#tried.add(key);
-    if (this.#sim.load(order.map((i) => this.#names[i] ?? '')) === null) this.#addOrder(order);
+  /** Whether `order` loads on the simulator. */
+  #loads(order: readonly number[]): boolean {
+    return this.#sim.load(order.map((i) => this.#names[i] ?? '')) === null;
   }
 
   /** {@link Rollouts.findOrder} on indices: pairwise order (else catalog order) first. */
@@ -392,59 +388,81 @@ class Enumeration {
   }
 
   /**
-   * A full order of the catalog whose restriction to the patches of `order` is `order`: the
-   * catalog order with those patches' places filled in the order given. Staying close to the
-   * catalog order (release order) lets one order cover as many other subsets as possible.
+   * Asserts, in the cover's current scope, that the chosen subset of `set` fails when loaded in
+   * `order` (an order of a subset of `set` that loads; `set`'s other patches are skipped). Only
+   * the patches of `set` are encoded: O(|set|^2), not O(catalog^2).
    */
-  #complete(order: readonly number[]): number[] {
-    const inOrder = new Set(order);
-    let next = 0;
-    return this.#patches.map((_, i) => (inOrder.has(i) ? (order[next++] ?? i) : i));
-  }
-
-  #addOrder(order: readonly number[]): void {
-    const full = this.#complete(order);
+  #addOrder(set: ReadonlySet<number>, order: readonly number[]): void {
     this.orders++;
-    this.#solvers.cover.assert(
-      fixedOrderFails(this.#cat, this.#rules, full, this.#coverSel, this.#patches),
+    const inOrder = new Set(order);
+    // The patches of `set` the order does not name go last, in catalog order: any place is sound
+    // (the order is only a candidate), and the cover then asks again about them.
+    const full = [...order, ...[...set].filter((i) => !inOrder.has(i)).sort((a, b) => a - b)];
+    const selected = this.#patches.map((_, i) =>
+      set.has(i) ? this.#sel(this.#coverSel, i) : FALSE,
     );
+    const fails = fixedOrderFails(
+      this.#cat,
+      this.#rules,
+      full,
+      selected,
+      this.#patches,
+      this.#deadline,
+    );
+    if (fails === null) throw new Stop('timeout', 'the time budget ran out');
+    this.#solvers.cover.assert(fails);
   }
 
-  /** Is every subset of `set` rollable? If not, a non-rollable subset. */
+  /**
+   * Is every subset of `set` rollable? If not, a non-rollable subset.
+   *
+   * The cover asks, in a scope of its own, for a non-empty subset of `set` that fails in every
+   * order asserted so far: first the one order that respects every one-way pair of the load
+   * matrix (under pairwise rules it loads every subset, and one check settles the set), then
+   * one order per subset the cover returns. Encoding only `set`, not the catalog, keeps each
+   * question quadratic in the set, and the scope drops it afterwards.
+   */
   async hereditary(set: readonly number[]): Promise<Hereditary> {
     const key = keyOf(set);
     const memo = this.#hereditary.get(key);
     if (memo !== undefined) return memo;
     const inSet = new Set(set);
-    const outside = this.#patches.flatMap((_, i) =>
-      inSet.has(i) ? [] : [{ name: `excl.${i}`, term: not(this.#sel(this.#coverSel, i)) }],
-    );
-    if (this.#mustPrecede !== null) this.#tryOrder(pairwiseOrder(set, this.#mustPrecede));
-    for (;;) {
-      const c = await this.#ask('cover', outside);
-      if (c.kind === 'unsat') {
-        const answer: Hereditary = { kind: 'conflict-free' };
-        this.#hereditary.set(key, answer);
-        return answer;
+    const cover = this.#solvers.cover;
+    cover.push();
+    try {
+      cover.assert(or(...set.map((i) => this.#sel(this.#coverSel, i))));
+      if (this.#mustPrecede !== null) {
+        const first = pairwiseOrder(set, this.#mustPrecede);
+        if (this.#loads(first)) this.#addOrder(inSet, first);
       }
-      if (c.kind !== 'sat') throw new Error('unreachable: unknown is a Stop');
-      const subset = this.#patches.flatMap((_, i) =>
-        c.model.get(`c.sel.${i}`) === true ? [i] : [],
-      );
-      const subsetKey = keyOf(subset);
-      if (this.#covered.has(subsetKey)) {
-        throw new Error(
-          `the rollout encodings disagree: an order that loads {${subset.map((i) => this.#names[i]).join(', ')}} is said to fail`,
-        );
+      /** Subsets the cover has returned in this scope: each is covered by the order it produced. */
+      const covered = new Set<string>();
+      for (;;) {
+        const c = await this.#ask('cover', []);
+        if (c.kind === 'unsat') {
+          const answer: Hereditary = { kind: 'conflict-free' };
+          this.#hereditary.set(key, answer);
+          return answer;
+        }
+        if (c.kind !== 'sat') throw new Error('unreachable: unknown is a Stop');
+        const subset = set.filter((i) => c.model.get(`c.sel.${i}`) === true);
+        const subsetKey = keyOf(subset);
+        if (covered.has(subsetKey)) {
+          throw new Error(
+            `the rollout encodings disagree: an order that loads {${subset.map((i) => this.#names[i]).join(', ')}} is said to fail`,
+          );
+        }
+        covered.add(subsetKey);
+        const r = await this.#rollableExactly(subset);
+        if ('notRollable' in r) {
+          const answer: Hereditary = { kind: 'not-rollable', set: r.notRollable };
+          this.#hereditary.set(key, answer);
+          return answer;
+        }
+        this.#addOrder(inSet, r.order);
       }
-      this.#covered.add(subsetKey);
-      const r = await this.#rollableExactly(subset);
-      if ('notRollable' in r) {
-        const answer: Hereditary = { kind: 'not-rollable', set: r.notRollable };
-        this.#hereditary.set(key, answer);
-        return answer;
-      }
-      this.#addOrder(r.order);
+    } finally {
+      cover.pop();
     }
   }
 
@@ -480,12 +498,35 @@ class Enumeration {
   }
 
   addConflict(set: readonly number[]): void {
-    this.found.push([...set]);
-    this.#solvers.map.assert(or(...set.map((i) => not(this.#sel(this.#mapSel, i)))));
+    this.addConflicts([set]);
   }
 
-  #containsConflict(set: ReadonlySet<number>): boolean {
-    return this.found.some((c) => c.every((i) => set.has(i)));
+  /** Conflicts found at once (the load matrix's): one assertion to the map for all of them. */
+  addConflicts(sets: readonly (readonly number[])[]): void {
+    const blocks: Term[] = [];
+    for (const set of sets) {
+      const c = [...set];
+      this.found.push(c);
+      for (const i of c) {
+        let list = this.#conflictsOf[i];
+        if (list === undefined) {
+          list = [];
+          this.#conflictsOf[i] = list;
+        }
+        list.push(c);
+      }
+      blocks.push(or(...set.map((i) => not(this.#sel(this.#mapSel, i)))));
+    }
+    // In chunks: one call per clause costs a round trip each, one call for 10^5 clauses
+    // overflows the stack of Z3's argument spreading.
+    for (let k = 0; k < blocks.length; k += CONFLICTS_PER_ASSERTION) {
+      this.#solvers.map.assert(and(...blocks.slice(k, k + CONFLICTS_PER_ASSERTION)));
+    }
+  }
+
+  /** Whether adding `i` to `set` (which contains no known conflict) completes one. */
+  #completesConflict(set: ReadonlySet<number>, i: number): boolean {
+    return (this.#conflictsOf[i] ?? []).some((c) => c.every((j) => j === i || set.has(j)));
   }
 
   /** An unexplored set, grown to be maximal among those containing no known conflict; null when none is left. */
@@ -498,9 +539,7 @@ class Enumeration {
       this.#patches.flatMap((_, i) => (r.model.get(`m.sel.${i}`) === true ? [i] : [])),
     );
     for (let i = 0; i < this.#n; i++) {
-      if (set.has(i)) continue;
-      set.add(i);
-      if (this.#containsConflict(set)) set.delete(i);
+      if (!set.has(i) && !this.#completesConflict(set, i)) set.add(i);
     }
     return [...set].sort((a, b) => a - b);
   }
@@ -583,6 +622,52 @@ function explain(names: readonly string[], sim: Rollouts): Conflict {
 }
 
 /**
+ * A conflict of one or two patches explained by the load matrix, which simulated exactly the
+ * orders {@link explain} would replay (each patch alone, each on top of the other): the same
+ * explanation without simulating them again. Null for larger sets, or when the matrix does not
+ * show the set to be a conflict (then the replay decides, and throws).
+ */
+function fromMatrix(
+  names: readonly string[],
+  m: LoadMatrix,
+  index: ReadonlyMap<string, number>,
+): Conflict | null {
+  const [a, b] = names.map((n) => index.get(n) ?? -1);
+  if (a === undefined || a < 0) return null;
+  if (names.length === 1) {
+    const rejection = m.alone[a];
+    if (rejection === null || rejection === undefined) return null;
+    const only = names[0] ?? '';
+    return {
+      patches: names,
+      explained: { kind: 'every-order', orders: 1, failing: [{ prefix: [only], rejection }] },
+      withoutOne: [{ without: only, order: [] }],
+    };
+  }
+  if (names.length !== 2 || b === undefined || b < 0 || m.alone[a] !== null || m.alone[b] !== null)
+    return null;
+  const ab = m.cells[a]?.[b];
+  const ba = m.cells[b]?.[a];
+  if (ab?.kind !== 'rejected' || ba?.kind !== 'rejected') return null;
+  const [x, y] = [names[0] ?? '', names[1] ?? ''];
+  return {
+    patches: names,
+    explained: {
+      kind: 'every-order',
+      orders: 2,
+      failing: [
+        { prefix: [x, y], rejection: ab.rejection },
+        { prefix: [y, x], rejection: ba.rejection },
+      ],
+    },
+    withoutOne: [
+      { without: x, order: [y] },
+      { without: y, order: [x] },
+    ],
+  };
+}
+
+/**
  * Every conflict of the catalog (up to `limit`), each replayed on the simulator, and the load
  * matrix.
  *
@@ -637,8 +722,7 @@ export async function findConflicts(
         simulateFirst: opts.tactics?.simulateFirst ?? true,
         mustPrecede: (opts.tactics?.pairwiseOrders ?? true) ? mustPrecede(matrix) : null,
       });
-      if (opts.tactics?.seedFromMatrix ?? true)
-        for (const c of smallConflicts(matrix)) e.addConflict(c);
+      if (opts.tactics?.seedFromMatrix ?? true) e.addConflicts(smallConflicts(matrix));
       const end = await e.run(limit);
       status =
         end === 'complete' && e.found.length <= limit
@@ -662,7 +746,7 @@ export async function findConflicts(
   const conflicts: Conflict[] = [];
   for (const c of found.slice(0, limit)) {
     if (Date.now() >= replayUntil) break;
-    conflicts.push(explain(c, sim));
+    conflicts.push(fromMatrix(c, matrix, index) ?? explain(c, sim));
   }
   if (conflicts.length < Math.min(found.length, limit) && status.kind === 'complete') {
     status = {
@@ -734,12 +818,35 @@ export function pairwiseOrder(
   set: readonly number[],
   before: (a: number, b: number) => boolean,
 ): number[] {
+  // Kahn's algorithm, quadratic: the first patch in catalog order that nothing left must
+  // precede goes next; on a cycle (none is free), the first patch left.
   const left = [...set].sort((a, b) => a - b);
+  const k = left.length;
+  const pending = new Array<number>(k).fill(0);
+  const must: number[][] = left.map(() => []);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      if (i !== j && before(left[i] ?? -1, left[j] ?? -1)) {
+        must[i]?.push(j);
+        pending[j] = (pending[j] ?? 0) + 1;
+      }
+    }
+  }
+  const done = new Array<boolean>(k).fill(false);
   const out: number[] = [];
-  while (left.length > 0) {
-    const free = left.findIndex((b) => !left.some((a) => a !== b && before(a, b)));
-    const [next] = left.splice(Math.max(free, 0), 1);
-    if (next !== undefined) out.push(next);
+  for (let n = 0; n < k; n++) {
+    let next = -1;
+    for (let j = 0; j < k; j++) {
+      if (done[j]) continue;
+      if (next < 0) next = j;
+      if (pending[j] === 0) {
+        next = j;
+        break;
+      }
+    }
+    done[next] = true;
+    out.push(left[next] ?? -1);
+    for (const j of must[next] ?? []) pending[j] = (pending[j] ?? 0) - 1;
   }
   return out;
 }

@@ -2,12 +2,14 @@
  * Invariants (rules/policy/stack-invariants.klp) on systems and policies
  * (rules/policy/release-stream.klp) on catalogs.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evalInvariant, evalPolicies, evalPolicy } from '../../src/eval/audit.ts';
-import { formatBinding } from '../../src/eval/rules.ts';
-import { patchFamily } from '../../src/eval/value.ts';
+import { evalRule, formatBinding } from '../../src/eval/rules.ts';
+import { catalogWorld, patchFamily } from '../../src/eval/value.ts';
 import { patch } from '../../src/model/patch.ts';
-import { cat, ruleSet, system } from './helpers.ts';
+import { catalogArb } from './arbitraries.ts';
+import { cat, hasCatalogRange, ruleSet, system, withoutSome } from './helpers.ts';
 
 const inv = ruleSet('stack-invariants');
 const stream = ruleSet('release-stream');
@@ -112,5 +114,34 @@ describe('release-stream policies', () => {
         patchFamily,
       ),
     ).toEqual(['test_klp_state', 'test_klp_state', 'livepatch', 'kpatch', '42']);
+  });
+});
+
+describe('policy evaluation shortcuts', () => {
+  it('give every policy of release-stream the violations of plain binding-by-binding evaluation', () => {
+    const rs = ruleSet('release-stream');
+    // The shortcut under test: `some mid in catalog` between two releases visits only them.
+    expect(rs.policies.some((p) => p.when !== null && hasCatalogRange(p.when))).toBe(true);
+    const seen = new Map<string, number>();
+    fc.assert(
+      fc.property(catalogArb, (c) => {
+        for (const policy of rs.policies) {
+          const plain = { ...policy, when: policy.when === null ? null : withoutSome(policy.when) };
+          const all = evalRule(plain, { world: catalogWorld(c), vars: new Map() });
+          if (all.kind === 'error') throw new Error('a checked policy gave an error value');
+          const expected = all.value.flatMap((o) =>
+            o.outcome.kind === 'violated'
+              ? [{ binding: o.binding, message: o.outcome.message }]
+              : [],
+          );
+          const got = evalPolicy(rs, policy.name, c);
+          expect(got.map((v) => ({ binding: v.binding, message: v.message }))).toEqual(expected);
+          seen.set(policy.name, (seen.get(policy.name) ?? 0) + (got.length > 0 ? 1 : 0));
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // Every policy was violated on some catalog: the comparison saw both outcomes.
+    for (const p of rs.policies) expect(seen.get(p.name) ?? 0, p.name).toBeGreaterThan(0);
   });
 });

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bind, type Env, evalBool } from '../../src/eval/eval.ts';
 import { explainEnable, kernelRules } from '../../src/eval/kernel-rules.ts';
-import { evalRule } from '../../src/eval/rules.ts';
+import { evalRule, violatedBindings } from '../../src/eval/rules.ts';
 import { catalogWorld, systemWorld } from '../../src/eval/value.ts';
 import type {
   Binder,
@@ -26,6 +26,7 @@ import { type CheckedRule, compileRuleSet } from '../../src/lang/checker.ts';
 import { printRuleSet } from '../../src/lang/printer.ts';
 import { Source } from '../../src/source/source.ts';
 import { worldArb } from './arbitraries.ts';
+import { withoutSome } from './helpers.ts';
 
 const SPAN = { start: 0, end: 0 };
 type Ty = 'bool' | 'u32' | 'u64' | 'string' | 'patch' | 'state' | 'function';
@@ -461,6 +462,7 @@ describe('evaluation of checked rule sets', () => {
       uncheckedErrors: 0,
       outcomes: new Map<string, number>(),
       verdicts: { ok: 0, rejected: 0 },
+      violatedStaged: 0,
     };
     const count = (k: string) => seen.outcomes.set(k, (seen.outcomes.get(k) ?? 0) + 1);
     fc.assert(
@@ -514,7 +516,21 @@ describe('evaluation of checked rule sets', () => {
               const out = evalRule(r, env);
               expect(out.kind).toBe('ok');
               expect(evalRule(r, env)).toEqual(out);
-              if (out.kind === 'ok') for (const o of out.value) count(o.outcome.kind);
+              if (out.kind !== 'ok') continue;
+              for (const o of out.value) count(o.outcome.kind);
+              // The shortcuts: `when` decided per partial binding, `some x in catalog` ranges.
+              if (r.mode !== 'allow') {
+                const violated = out.value.filter((o) => o.outcome.kind === 'violated');
+                expect(violatedBindings(r, env)).toEqual({ kind: 'ok', value: violated });
+                if (violated.length > 0 && r.binders.length > 1 && r.when !== null)
+                  seen.violatedStaged++;
+              }
+              const plain = {
+                ...r,
+                when: r.when === null ? null : withoutSome(r.when),
+                require: r.require === null ? null : withoutSome(r.require),
+              };
+              expect(evalRule(plain, env)).toEqual(out);
             }
           }
           for (const old of cat.patches) {
@@ -542,6 +558,7 @@ describe('evaluation of checked rule sets', () => {
     expect(seen.uncheckedErrors).toBeGreaterThan(0);
     expect(seen.verdicts.ok).toBeGreaterThan(0);
     expect(seen.verdicts.rejected).toBeGreaterThan(0);
+    expect(seen.violatedStaged).toBeGreaterThan(0);
     for (const k of ['not-applicable', 'satisfied', 'violated', 'allowed']) {
       expect(seen.outcomes.get(k) ?? 0, k).toBeGreaterThan(0);
     }

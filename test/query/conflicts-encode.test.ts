@@ -163,6 +163,7 @@ describe('a fixed order', () => {
         const cat = catalog(patches);
         const sel = patches.map((_, i) => boolVar(`s.${i}`));
         const term = fixedOrderFails(cat, rulesNamed(rules).symbolic, order, sel);
+        if (term === null) throw new Error('no deadline was given');
         const values = new Map(selected.map((v, i) => [`s.${i}`, v]));
         const loads = count(seen, cat, rules, order, selected);
         expect(interpretBool(term, values)).toBe(!loads);

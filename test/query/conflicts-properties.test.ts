@@ -206,6 +206,27 @@ describe('conflicts against brute force', () => {
             for (const f of c.explained.failing) {
               expect(loads(cat, r.kernel, f.prefix.slice(0, -1))).toBe(true);
               expect(loads(cat, r.kernel, f.prefix)).toBe(false);
+              // The rejection is the simulator's at the end of that prefix (pairs and single
+              // patches are explained from the load matrix, larger sets by a new replay).
+              const before = run(
+                EMPTY_SYSTEM,
+                f.prefix.slice(0, -1).map((patch) => ({ kind: 'insmod', patch }) as const),
+                { rules: r.kernel, catalog: cat, transitions: 'auto' },
+              ).final;
+              const last = run(before, [{ kind: 'insmod', patch: f.prefix.at(-1) ?? '' }], {
+                rules: r.kernel,
+                catalog: cat,
+                transitions: 'auto',
+              }).outcomes[0];
+              expect(f.rejection.patch).toBe(f.prefix.at(-1));
+              expect(f.rejection.klpPatches).toEqual(before.klpPatches);
+              expect(f.rejection.errno).toBe(last?.result);
+            }
+            // Without any one member, the rest loads in the order given.
+            expect(c.withoutOne.map((w) => w.without)).toEqual(c.patches);
+            for (const w of c.withoutOne) {
+              expect([...w.order].sort()).toEqual(c.patches.filter((p) => p !== w.without).sort());
+              expect(loads(cat, r.kernel, w.order)).toBe(true);
             }
             if (c.explained.kind !== 'every-order') continue;
             const covered = permutations(c.patches).every(
