@@ -3,7 +3,7 @@
  * child process (its own heap, its own peak memory), so numbers are cold and comparable.
  *
  *   npm run bench                          # everything, default sizes
- *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | loadable | conflicts | queries | modules | fleet | log | audit | load
+ *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | admissibility | loadable | conflicts | queries | modules | fleet | log | audit | load
  *   npm run bench -- --only fleet --hosts 1000000 --configurations 300
  *   npm run bench -- --only log --mb 1000
  *   npm run bench -- --only load --processes 50 --plans 10000
@@ -26,6 +26,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { admissibility } from './admissibility.ts';
 import type { JobResult, LoadableJob } from './job.ts';
 
 const { values } = parseArgs({
@@ -44,6 +45,7 @@ const { values } = parseArgs({
     mb: { type: 'string', default: '1000' },
     processes: { type: 'string', default: '50' },
     plans: { type: 'string', default: '10000' },
+    installed: { type: 'string', default: '1,5,20' },
   },
 });
 
@@ -484,6 +486,13 @@ const sizes = (values.sizes ?? '')
   .filter((n) => n > 0);
 if (only === undefined || only === 'startup') startup(Number(values.repeat));
 if (only === undefined || only === 'cold-check') coldCheck(Number(values.repeat));
+if (only === undefined || only === 'admissibility') {
+  admissibility(
+    values.sizes.split(',').map(Number),
+    values.installed.split(',').map(Number),
+    Number(values.repeat),
+  );
+}
 if (only === undefined || only === 'modules') {
   modules(
     sizes.filter((n) => n >= 10),
