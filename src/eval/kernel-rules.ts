@@ -13,6 +13,7 @@ import type { CheckedGuard, CheckedRule, CheckedRuleSet } from '../lang/checker.
 import type { Catalog } from '../model/catalog.ts';
 import { getState, type Patch } from '../model/patch.ts';
 import type { System } from '../model/system.ts';
+import { compileAdmission } from './admission.ts';
 import { type Env, evalBool, renderTemplate } from './eval.ts';
 import { type Binding, type BindingOutcome, evalRule, expectOk } from './rules.ts';
 import { systemWorld } from './value.ts';
@@ -93,6 +94,18 @@ function verdict(guard: CheckedGuard | null, sys: System, cat: Catalog, patch: P
  * if (r.kind === 'ok') kernelRules(r.value).enable(sys, cat, cat.byName.get('test_klp_state')!);
  */
 export function kernelRules(rs: CheckedRuleSet): KernelRules {
+  return withAdmission(rs, referenceKernelRules(rs));
+}
+
+/**
+ * The rule set as `KernelRules` through the reference evaluator alone: every verdict built
+ * binding by binding, with its violations. What {@link kernelRules} falls back to for a
+ * rejection; tests and the admissibility benchmark compare against it.
+ *
+ * @example
+ * referenceKernelRules(rs).enable(sys, cat, candidate).ok === kernelRules(rs).enable(sys, cat, candidate).ok // true
+ */
+export function referenceKernelRules(rs: CheckedRuleSet): KernelRules {
   return {
     name: rs.name,
     enable: (sys, cat, candidate) => verdict(rs.enable, sys, cat, candidate),
@@ -109,6 +122,26 @@ export function kernelRules(rs: CheckedRuleSet): KernelRules {
       };
       return expectOk(evalBool(c.when, env), '`on complete`');
     },
+  };
+}
+
+/**
+ * `reference` with the compiled admissibility question asked first: it answers "admitted"
+ * without building violations (the common case in explorers and load matrices), and a
+ * rejection is explained by the reference evaluator, which must agree.
+ */
+function withAdmission(rs: CheckedRuleSet, reference: KernelRules): KernelRules {
+  const admission = compileAdmission(rs);
+  const explained = (v: Verdict): Verdict => {
+    if (v.ok) throw new Error('internal: the compiled rules reject, the evaluator admits');
+    return v;
+  };
+  return {
+    ...reference,
+    enable: (sys, cat, candidate) =>
+      admission.enable(sys, cat, candidate) ? OK : explained(reference.enable(sys, cat, candidate)),
+    disable: (sys, cat, target) =>
+      admission.disable(sys, cat, target) ? OK : explained(reference.disable(sys, cat, target)),
   };
 }
 

@@ -65,7 +65,8 @@ function indexByName(patches: readonly Patch[]): ReadonlyMap<string, number> {
  */
 const catalogIndexes = new WeakMap<readonly Patch[], ReadonlyMap<string, number>>();
 
-function catalogIndex(patches: readonly Patch[]): ReadonlyMap<string, number> {
+/** The catalog's name index, cached per catalog. */
+export function catalogIndex(patches: readonly Patch[]): ReadonlyMap<string, number> {
   let index = catalogIndexes.get(patches);
   if (index === undefined) {
     index = indexByName(patches);

@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compileAdmission } from '../../src/eval/admission.ts';
 import { bind, type Env, evalBool } from '../../src/eval/eval.ts';
 import { explainEnable, kernelRules } from '../../src/eval/kernel-rules.ts';
 import { evalRule, violatedBindings } from '../../src/eval/rules.ts';
@@ -463,6 +464,7 @@ describe('evaluation of checked rule sets', () => {
       outcomes: new Map<string, number>(),
       verdicts: { ok: 0, rejected: 0 },
       violatedStaged: 0,
+      disable: { ok: 0, rejected: 0 },
     };
     const count = (k: string) => seen.outcomes.set(k, (seen.outcomes.get(k) ?? 0) + 1);
     fc.assert(
@@ -547,6 +549,23 @@ describe('evaluation of checked rule sets', () => {
             explainEnable(rs, sys, cat, candidate),
           );
           seen.verdicts[verdict.ok ? 'ok' : 'rejected']++;
+          // The compiled admissibility question (which kernelRules asks first) agrees with the
+          // reference evaluator: admitted iff no binding of a `rule` is violated.
+          const admitted = (rules: readonly CheckedRule[], env: Env) =>
+            !rules.some((r) => {
+              const out = evalRule(r, env);
+              return r.mode === 'rule' && out.kind === 'ok'
+                ? out.value.some((o) => o.outcome.kind === 'violated')
+                : false;
+            });
+          const admission = compileAdmission(rs);
+          const enabled = admitted(rs.enable?.rules ?? [], withNew);
+          expect(verdict.ok).toBe(enabled);
+          expect(admission.enable(sys, cat, candidate)).toBe(enabled);
+          const disabled = admitted(rs.disable?.rules ?? [], withP);
+          expect(admission.disable(sys, cat, candidate)).toBe(disabled);
+          expect(kernel.disable(sys, cat, candidate).ok).toBe(disabled);
+          seen.disable[disabled ? 'ok' : 'rejected']++;
         }
       }),
       { numRuns: 1000 },
@@ -559,6 +578,8 @@ describe('evaluation of checked rule sets', () => {
     expect(seen.verdicts.ok).toBeGreaterThan(0);
     expect(seen.verdicts.rejected).toBeGreaterThan(0);
     expect(seen.violatedStaged).toBeGreaterThan(0);
+    expect(seen.disable.ok).toBeGreaterThan(0);
+    expect(seen.disable.rejected).toBeGreaterThan(0);
     for (const k of ['not-applicable', 'satisfied', 'violated', 'allowed']) {
       expect(seen.outcomes.get(k) ?? 0, k).toBeGreaterThan(0);
     }

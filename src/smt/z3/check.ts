@@ -6,8 +6,8 @@
  * only place questions reach the solver.
  *
  * Guarantees:
- * - every call has a time limit (Z3's `timeout`, plus a watchdog that interrupts Z3 if it
- *   overshoots) and an optional deterministic `rlimit`;
+ * - every call has a time limit (a watchdog that interrupts Z3 when it is up) and an optional
+ *   deterministic `rlimit`;
  * - `unknown` is its own answer, never folded into `sat` or `unsat`;
  * - every `sat` model is re-evaluated with src/smt/interpret.ts and must satisfy every
  *   assertion, or the call throws: a wrong model is a bug, never an answer;
@@ -183,8 +183,13 @@ export function solverChecks(): number {
 type RawAnswer = { readonly kind: 'sat' } | { readonly kind: 'unsat' } | Unknown;
 
 /**
- * One `check` with limits. Z3 honours `timeout` only at safe points (Z3Prover/z3 #5568,
- * #7607); the watchdog interrupts the context when it overshoots by half the budget.
+ * One `check` with limits. The time limit is our own watchdog, which interrupts the context
+ * (`Z3_interrupt`, the same cancel flag Z3's `timeout` sets, honoured at the same safe points:
+ * Z3Prover/z3 #5568, #7607). Z3's own `timeout` parameter is left unset on purpose: in
+ * z3-solver it runs a `scoped_timer` thread, a second WASM worker spawned on the first check,
+ * and every check's `~scoped_timer` then spin-waits for it (`sched_yield`): measured with
+ * z3-solver 5.2.0 on the rollback example, about half of the solver worker's CPU time over 37
+ * small checks, and some 18 MB for the extra worker (bench/RESULTS.md, "Cold check").
  */
 async function runCheck(
   session: Session,
@@ -193,18 +198,14 @@ async function runCheck(
   opts: CheckOptions,
 ): Promise<RawAnswer> {
   checks++;
-  guarded(session, () => {
-    target.set('timeout', opts.timeoutMs);
-    target.set('rlimit', opts.rlimit ?? 0);
-  });
+  guarded(session, () => target.set('rlimit', opts.rlimit ?? 0));
   let fired = false;
-  const grace = Math.max(100, Math.ceil(opts.timeoutMs / 2));
   const timer = setTimeout(
     () => {
       fired = true;
       session.ctx.interrupt();
     },
-    Math.min(opts.timeoutMs + grace, MAX_TIMEOUT_MS),
+    Math.min(opts.timeoutMs, MAX_TIMEOUT_MS),
   );
   timer.unref();
   const started = performance.now();

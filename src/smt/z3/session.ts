@@ -23,6 +23,7 @@
  * - memory exhaustion inside Z3 becomes an `unknown` answer instead of aborting the process; the
  *   instance is then unusable, so later calls throw.
  */
+import { setFlagsFromString } from 'node:v8';
 import type { Context, init as InitZ3 } from 'z3-solver';
 
 type Z3Module = typeof import('z3-solver');
@@ -87,7 +88,21 @@ function deferringRegistry(native: typeof FinalizationRegistry): typeof Finaliza
   } as typeof FinalizationRegistry;
 }
 
+/**
+ * Z3's WASM code stays with V8's baseline compiler (Liftoff): by default V8 also recompiles the
+ * hot functions of the 35 MB module with TurboFan in background threads, work that a short run
+ * never earns back. Measured on the 2-core machine (bench/RESULTS.md, "Cold check"): a cold
+ * `check` of the rollback example used 1.56 s of CPU with tier-up and 1.15 s without (peak RSS
+ * 186 MB vs 158 MB), and the 14-step manual `prove loadable` chain (10 patches) was no slower
+ * (15-17 s of CPU either way). A V8 flag read when the module is compiled, so set before
+ * `init()`; it concerns WebAssembly only.
+ */
+function baselineWasmOnly(): void {
+  setFlagsFromString('--liftoff-only');
+}
+
 async function start(): Promise<Session> {
+  baselineWasmOnly();
   const native = globalThis.FinalizationRegistry;
   globalThis.FinalizationRegistry = deferringRegistry(native);
   let api: Z3Api;
@@ -175,6 +190,39 @@ export function poison(reason: string): void {
 
 let queue: Promise<unknown> = Promise.resolve();
 
+/** The part of Emscripten's pthread runtime that z3-solver exposes as `em.PThread`. */
+interface PThreadPool {
+  readonly runningWorkers: readonly unknown[];
+}
+
+function pthreadPool(): PThreadPool | null {
+  const em: unknown = current?.api.em;
+  if (typeof em !== 'object' || em === null || !('PThread' in em)) return null;
+  const pool: unknown = em.PThread;
+  if (typeof pool !== 'object' || pool === null || !('runningWorkers' in pool)) return null;
+  return Array.isArray(pool.runningWorkers) ? { runningWorkers: pool.runningWorkers } : null;
+}
+
+/** How long a call waits for the previous call's thread to go back to the pool. */
+const THREAD_RETURN_WAIT_MS = 20;
+
+/**
+ * Waits (briefly) until the threads of earlier async Z3 calls are back in Emscripten's worker
+ * pool. z3-solver runs every async call (`check`) on a new pthread; the thread ends right after
+ * it resolves the call's promise, but the worker returns to the pool only when the main thread
+ * handles its `cleanupThread` message, a macrotask after our continuation. A call started
+ * before that finds the pool empty and spawns a second WASM worker (measured: 100-200 ms of CPU
+ * and about 15 MB on the first few checks of `check`). Bounded: after the wait, go anyway.
+ */
+async function threadsReturned(): Promise<void> {
+  const pool = pthreadPool();
+  if (pool === null || pool.runningWorkers.length === 0) return;
+  const until = performance.now() + THREAD_RETURN_WAIT_MS;
+  while (pool.runningWorkers.length > 0 && performance.now() < until) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 /**
  * Runs `fn` after every solver call queued before it has finished.
  *
@@ -183,6 +231,7 @@ let queue: Promise<unknown> = Promise.resolve();
  */
 export function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   const guardedFn = async (): Promise<T> => {
+    await threadsReturned();
     running++;
     try {
       return await fn();
