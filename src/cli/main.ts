@@ -13,8 +13,10 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readerLimits, setReaderLimits } from '../ingest/fs.ts';
 import { packageVersion } from '../package-root.ts';
 import { SCHEMA_VERSION, stringify } from '../report/json.ts';
+import { OutOfTime } from '../source/deadline.ts';
 import {
   type Diagnostic,
   diagnosticJson,
@@ -31,6 +33,7 @@ import {
   type JsonDocument,
   type Outcome,
   type RunContext,
+  result,
 } from './command.ts';
 import { REGISTRY } from './commands/index.ts';
 import { EXIT, UsageError } from './exit.ts';
@@ -280,7 +283,17 @@ async function runCommand(
       return io.readStdin();
     },
   };
-  const outcome = await spec.run(ctx);
+  // Readers stop parsing at the run's deadline too (src/ingest/fs.ts).
+  setReaderLimits({ ...readerLimits(), deadline: ctx.deadline ?? Number.POSITIVE_INFINITY });
+  let outcome: Outcome;
+  try {
+    outcome = await spec.run(ctx);
+  } catch (e) {
+    if (!(e instanceof OutOfTime)) throw e;
+    outcome = outOfTime(spec, e);
+  } finally {
+    setReaderLimits({ ...readerLimits(), deadline: Number.POSITIVE_INFINITY });
+  }
   io.progress('');
   if (outcome.kind === 'bad-input') {
     if (printer.json) printer.document({});
@@ -288,6 +301,24 @@ async function runCommand(
   }
   await printer.outcome(outcome);
   return outcome.status;
+}
+
+/**
+ * Exit 3 for a run whose deadline passed where nothing was established yet (reading the
+ * input): the verdict says what was being done.
+ */
+function outOfTime(spec: CommandSpec, e: OutOfTime): Outcome {
+  const verdict = `unknown: ${e.message}; nothing was decided`;
+  return result(
+    EXIT.unknown,
+    verdict,
+    () => verdict,
+    () => ({
+      command: spec.name,
+      verdict,
+      unknown: { reason: 'timeout', while: e.doing },
+    }),
+  );
 }
 
 /** Writes the full report of an internal error to a file; its path, or null if that failed. */

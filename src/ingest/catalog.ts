@@ -19,9 +19,10 @@ import {
   MAX_STATE_VERSION,
   type Patch,
 } from '../model/patch.ts';
+import { checkDeadline } from '../source/deadline.ts';
 import { Source, type Span } from '../source/source.ts';
 import { readArtifact, resolvePatch, toPatch } from './artifacts/build.ts';
-import { decodeUtf8, readTextFile } from './fs.ts';
+import { decodeUtf8, readerLimits, readTextFile } from './fs.ts';
 import {
   type Fields,
   readBool,
@@ -150,7 +151,9 @@ export function readPatchList(r: Reporter, v: Value): CatalogRead {
   // Keyed by the kernel's module name, to catch `a-b` next to `a_b`.
   const seen = new Map<string, Spanned<string>>();
   const names: string[] = [];
+  const { deadline } = readerLimits();
   for (const item of items) {
+    checkDeadline(deadline, `reading ${r.source.file}`);
     const { name, entry } = isArtifactEntry(item) ? readArtifactEntry(r, item) : readPatch(r, item);
     if (name === null) continue;
     const first = seen.get(moduleName(name.value));

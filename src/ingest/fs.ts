@@ -33,6 +33,11 @@ export interface ReaderLimits {
   readonly maxBytes: number;
   /** Whether a plan may name files outside its own folder. */
   readonly allowOutside: boolean;
+  /**
+   * When parsing must stop (`Date.now()` milliseconds; the CLI sets `--timeout`'s deadline):
+   * parsing YAML manages about 1 MB/s, so a file under the size limit can still take seconds.
+   */
+  readonly deadline: number;
 }
 
 /** 4 MiB: a catalog of about 50,000 patches; `--max-input-size` raises it. */
@@ -40,10 +45,17 @@ export const DEFAULT_MAX_INPUT_BYTES = 4 * 1024 * 1024;
 /** The most `--max-input-size` accepts: 1 GiB (V8 strings top out near 512 MiB of UTF-16). */
 export const MAX_INPUT_BYTES_LIMIT = 1024 * 1024 * 1024;
 
-const DEFAULT_LIMITS: ReaderLimits = { maxBytes: DEFAULT_MAX_INPUT_BYTES, allowOutside: false };
+const DEFAULT_LIMITS: ReaderLimits = {
+  maxBytes: DEFAULT_MAX_INPUT_BYTES,
+  allowOutside: false,
+  deadline: Number.POSITIVE_INFINITY,
+};
 let limits: ReaderLimits = DEFAULT_LIMITS;
 
-/** Sets the limits of the readers (the CLI does, from `--max-input-size` and `--allow-outside`). */
+/**
+ * Sets the limits of the readers (the CLI does, from `--max-input-size`, `--allow-outside`
+ * and `--timeout`).
+ */
 export function setReaderLimits(next: Partial<ReaderLimits>): void {
   limits = { ...DEFAULT_LIMITS, ...next };
 }

@@ -7,8 +7,21 @@
  * note pointing at the first occurrence. Parser errors and warnings both become errors:
  * a warning such as an unresolved tag changes what a value means.
  */
-import { isAlias, isMap, isScalar, isSeq, type ParsedNode, parseDocument } from 'yaml';
+import {
+  Composer,
+  type CST,
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type ParsedNode,
+  Parser,
+  YAMLParseError,
+} from 'yaml';
+import { checkDeadline, OutOfTime } from '../source/deadline.ts';
 import type { Span } from '../source/source.ts';
+import { readerLimits } from './fs.ts';
 import type { Reporter } from './reporter.ts';
 
 /** A value in the document, or the absence of one, with the span to point at. */
@@ -63,12 +76,7 @@ export function parseYaml(r: Reporter, emptyHelp: string, expected: Expected): V
     );
     return null;
   }
-  const doc = parseDocument(text, {
-    intAsBigInt: true,
-    uniqueKeys: false,
-    prettyErrors: false,
-    version: '1.2',
-  });
+  const doc = parseDocumentBefore(text, readerLimits().deadline, `reading ${r.source.file}`);
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0 && !looksLike(text, expected)) {
     notOfKind(r, expected);
@@ -100,6 +108,54 @@ export function parseYaml(r: Reporter, emptyHelp: string, expected: Expected): V
     return null;
   }
   return { node: top, span: spanOf(r, top) };
+}
+
+/** Characters lexed between two looks at the clock (about 0.1 s at the slowest measured). */
+const CHUNK = 64 * 1024;
+/**
+ * Composing the syntax tree into nodes took 30-55% of the time of lexing and parsing it
+ * (943 KB catalog, idle and loaded machine); it cannot be interrupted, so it starts only when
+ * at least this share of the parse time is left before the deadline.
+ */
+const COMPOSE_SHARE = 0.6;
+
+/**
+ * `parseDocument` of the yaml package (same parser, composer and options, the same document
+ * and errors), lexed in chunks of whole lines with a look at the deadline between chunks:
+ * {@link OutOfTime} when it passes, or when too little time is left to compose the tree.
+ */
+function parseDocumentBefore(text: string, deadline: number, doing: string): Document.Parsed {
+  const started = Date.now();
+  const parser = new Parser();
+  const tokens: CST.Token[] = [];
+  let at = 0;
+  do {
+    checkDeadline(deadline, doing);
+    const nl = text.indexOf('\n', at + CHUNK);
+    const end = nl < 0 ? text.length : nl + 1;
+    for (const t of parser.parse(text.slice(at, end), end < text.length)) tokens.push(t);
+    at = end;
+  } while (at < text.length);
+  if (Number.isFinite(deadline) && Date.now() + (Date.now() - started) * COMPOSE_SHARE > deadline)
+    throw new OutOfTime(doing);
+  const composer = new Composer({ intAsBigInt: true, uniqueKeys: false, version: '1.2' });
+  let doc: Document.Parsed | null = null;
+  for (const next of composer.compose(tokens, true, text.length)) {
+    if (doc === null) doc = next;
+    else {
+      doc.errors.push(
+        new YAMLParseError(
+          [next.range[0], next.range[1]],
+          'MULTIPLE_DOCS',
+          'Source contains multiple documents; please use YAML.parseAllDocuments()',
+        ),
+      );
+      break;
+    }
+  }
+  // INVARIANT: compose(…, forceDoc = true) yields at least one document.
+  if (doc === null) throw new Error('unreachable: the composer yields a document');
+  return doc;
 }
 
 /** One diagnostic on an empty copy of the source: the file's text is never shown. */

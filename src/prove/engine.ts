@@ -27,6 +27,7 @@ import { type StateTerms, TransitionSystem } from '../smt/transition.ts';
 import { Substitution } from '../smt/transition-subst.ts';
 import { solveHorn } from '../smt/z3/fixedpoint.ts';
 import { checkSmtlib, type IncrementalSolver, incremental, solverChecks } from '../smt/z3/index.ts';
+import { OutOfTime, within } from '../source/deadline.ts';
 import type { Posed, Problem } from './problem.ts';
 import { relevantPatches } from './relevance.ts';
 import { strengthen, strengtheningFacts } from './strengthen.ts';
@@ -155,20 +156,36 @@ export async function decide(
       operable: patches,
       initial: posed.initial,
     });
-  let ts = system(universe);
-  let bad = posed.bad(ts);
-  let ignored: string[] = [];
-  if (bad !== FALSE && ts.initialState().inst(bad) !== TRUE) {
+  // The encoding and the cone of influence are synchronous and grow with the catalog (a claim
+  // with two binders over `installed` is n² terms): they stop at the deadline too.
+  const reduced = (): { ts: TransitionSystem; bad: Term; ignored: string[] } | null => {
+    const ts = system(universe);
+    const bad = posed.bad(ts);
+    if (bad === FALSE || ts.initialState().inst(bad) === TRUE) return { ts, bad, ignored: [] };
     // Leave out the patches that cannot influence the claim (src/prove/relevance.ts).
-    const relevant = new Set(relevantPatches(ts, bad).map((x) => ts.patch(x).name));
+    const cone = relevantPatches(ts, bad, opts.deadline);
+    if (cone === null) return null;
+    const relevant = new Set(cone.map((x) => ts.patch(x).name));
     const kept = new Set([...universe].filter((n) => relevant.has(n)));
     for (const n of posed.initial.loaded) kept.add(n);
-    if (kept.size < universe.size) {
-      ignored = ts.patches.map((p) => p.name).filter((n) => !kept.has(n));
-      ts = system(kept);
-      bad = posed.bad(ts);
-    }
+    if (kept.size === universe.size) return { ts, bad, ignored: [] };
+    const smaller = system(kept);
+    const ignored = ts.patches.map((p) => p.name).filter((n) => !kept.has(n));
+    return { ts: smaller, bad: posed.bad(smaller), ignored };
+  };
+  let setup: ReturnType<typeof reduced>;
+  try {
+    setup = within(opts.deadline, 'encoding the claim', reduced);
+  } catch (e) {
+    if (!(e instanceof OutOfTime)) throw e;
+    setup = null;
   }
+  if (setup === null) {
+    const ms = performance.now() - started;
+    const stats = { universe: universe.size, ignored: [], stateVariables: 0, depth: 0 };
+    return { kind: 'unknown', reason: 'timeout', stats: { ...stats, solverChecks: 0, ms } };
+  }
+  const { ts, bad, ignored } = setup;
   let depth = 0;
   const stats = (): EngineStats => ({
     universe: ts.size,
@@ -238,7 +255,8 @@ export async function decide(
       }
     }
   } catch (e) {
-    if (e instanceof Timeout) return { kind: 'unknown', reason: 'timeout', stats: stats() };
+    if (e instanceof Timeout || e instanceof OutOfTime)
+      return { kind: 'unknown', reason: 'timeout', stats: stats() };
     if (e instanceof TooLarge) return { kind: 'unknown', reason: 'size', stats: stats() };
     throw e;
   } finally {
@@ -269,8 +287,10 @@ class Bmc {
     this.states = [ts.initialState()];
   }
 
-  private state(k: number): StateTerms {
+  private state(k: number, deadline: number): StateTerms {
     while (this.states.length <= k) {
+      // Each successor is built before the solver sees it, in time linear in the universe.
+      remaining(deadline);
       const j = this.states.length - 1;
       const prev = this.states[j];
       if (prev === undefined) throw new Error('unreachable: state 0 exists');
@@ -285,7 +305,9 @@ class Bmc {
 
   /** A sequence of exactly `k` operations reaching a bad state, or null when there is none. */
   async check(k: number, deadline: number): Promise<Op[] | null> {
-    const badK = this.state(k).inst(this.bad);
+    const badK = within(deadline, `unrolling ${k} operations`, () =>
+      this.state(k, deadline).inst(this.bad),
+    );
     if (badK === FALSE) return null;
     if (termSize(badK) > MAX_UNROLLING) throw new TooLarge(`depth ${k}`);
     const r = await this.ask(badK, k, deadline);

@@ -37,12 +37,19 @@ function patchesRead(t: Term): number[] {
 }
 
 /**
- * The relevant patches of `ts` for the claim template `bad`, as universe indices, sorted.
+ * The relevant patches of `ts` for the claim template `bad`, as universe indices, sorted; null
+ * when the deadline (`Date.now()` milliseconds) passed first: the search reads every guard of
+ * every relevant patch, quadratic in the catalog, and on thousands of patches it alone would
+ * outlast any time limit.
  *
  * @example
  * relevantPatches(ts, bad).map((x) => ts.patch(x).name)
  */
-export function relevantPatches(ts: TransitionSystem, bad: Term): number[] {
+export function relevantPatches(
+  ts: TransitionSystem,
+  bad: Term,
+  deadline = Number.POSITIVE_INFINITY,
+): number[] | null {
   const relevant = new Set<number>();
   const queue: number[] = [];
   const add = (x: number) => {
@@ -59,6 +66,7 @@ export function relevantPatches(ts: TransitionSystem, bad: Term): number[] {
     const withQ = new Substitution((n) => (n === installed || n === enabled ? TRUE : undefined));
     for (let y = 0; y < ts.size; y++) {
       if (y === q) continue;
+      if (Date.now() >= deadline) return null;
       const r = ts.replaces(y, q);
       if (r === FALSE) continue;
       // Never loaded while `q` is installed: it never completes with `q` below it.

@@ -32,6 +32,7 @@ import { domainExpr, exprChildren, someExpr } from '../lang/walk.ts';
 import type { Catalog } from '../model/catalog.ts';
 import { assertNever, type Errno } from '../model/op.ts';
 import type { KlpFunc } from '../model/patch.ts';
+import { tick } from '../source/deadline.ts';
 import { symPatch } from './compile-config.ts';
 import {
   and,
@@ -632,6 +633,8 @@ function compileBindings(plan: RulePlan, i: number, env: Env): Term {
   const parts: Term[] = [];
   for (const c of compileDomain(b.domain, env)) {
     if (c.guard === FALSE) continue;
+    // Bindings multiply: two binders over `installed` are n² on n patches.
+    tick();
     const inner = compileBindings(plan, i + 1, bind(env, b.name.text, c.value));
     if (inner === FALSE) continue;
     const part = and2(c.guard, inner);

@@ -89,6 +89,12 @@ export type AuditOutcome =
   | { readonly kind: 'stack-error'; readonly index: number; readonly message: string };
 
 /**
+ * Most cells of the upgrade matrix from each patch alone (500 patches): beyond it the matrix
+ * is left out (no rows) and the audit is incomplete; `--deployed` stacks give rows of their own.
+ */
+export const MAX_UPGRADE_CELLS = 250_000;
+
+/**
  * Audits a catalog.
  *
  * @example
@@ -113,8 +119,13 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
     return { kind: 'stack-error', index: deployed.index, message: deployed.message };
   }
   let rows: readonly Deployed[];
+  const matrixLeftOut = input.deployed === null && names.length * names.length > MAX_UPGRADE_CELLS;
   if (input.deployed !== null) rows = deployed.stacks;
-  else {
+  else if (matrixLeftOut) {
+    // n² cells, each an object in the result and a column in the report: on thousands of
+    // patches the matrix alone exhausts the heap. Left out, and the audit is incomplete.
+    rows = [];
+  } else {
     // Each patch alone; a patch the empty system refuses has no stack of its own.
     const alone = names.flatMap((n) => {
       const d = deployStacks(ctx, [[n]]);
@@ -237,6 +248,7 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
     reverted,
   });
   const complete =
+    !matrixLeftOut &&
     patches.every((p) => p.verdict !== 'unknown') &&
     upgrades.every((c) => c.verdict !== 'unknown') &&
     conflicts.status === 'complete';
