@@ -19,6 +19,15 @@ const difference = z.union([
     simulator: z.union([opResult, log]),
   }),
   z.strictObject({
+    kind: z.literal('function'),
+    step: z.int().min(0).describe('index among all operations, initial loads first'),
+    op: z.string().describe('the operation as typed, e.g. `insmod P`'),
+    function: z.string().describe('the catalog function, `object:name`'),
+    observedAs: z.string().describe('the kernel function whose output was read in its place'),
+    kernel: z.string().nullable().describe('the patch whose code ran; null: the original code'),
+    simulator: z.string().nullable(),
+  }),
+  z.strictObject({
     kind: z.literal('final'),
     field: z.enum(['stack', 'transition', 'loaded', 'forced']),
     kernel: z.string(),
@@ -64,7 +73,13 @@ export const kernelDocument = document({
     modulesCompiled: z.int().min(0),
   }),
   functionMappings: z
-    .array(z.strictObject({ patch: z.string(), declared: z.string(), mappedTo: z.string() }))
+    .array(
+      z.strictObject({
+        patch: z.string(),
+        declared: z.string(),
+        mappedTo: z.string().nullable().describe('null: no observable function was left for it'),
+      }),
+    )
     .describe('functions the generated modules patch in place of those the catalog declares'),
   plans: z.array(kernelPlan),
 }).meta({ title: 'klp-verify kernel --format json (result)' });
