@@ -333,7 +333,7 @@ describe('audit catalog and audit diff', () => {
     const r = await run(['audit', 'catalog', STREAM]);
     const doc = r.doc as { findings: { kind: string }[]; patches: { verdict: string }[] };
     expect(new Set(doc.findings.map((f) => f.kind))).toEqual(
-      new Set(['refusable-patch', 'policy-violation', 'conflict']),
+      new Set(['refusable-patch', 'policy-violation', 'conflict', 'reverted-functions']),
     );
     expect(doc.patches.map((p) => p.verdict)).toContain('refuted');
   });

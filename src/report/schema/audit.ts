@@ -223,6 +223,7 @@ export const auditDocument = document({
     patchMs: z.number().min(0),
     upgradeMs: z.number().min(0),
     conflictMs: z.number().min(0),
+    revertedMs: z.number().min(0).describe('deciding the reverted-functions finding'),
     bySimulator: z.int().min(0),
     byEngine: z.int().min(0),
   }),

@@ -210,14 +210,39 @@ export const quietDocument = z
   .meta({ id: 'Quiet', description: '`--quiet`: the verdict line only' });
 
 /**
+ * What every command prints under `--format json` when its time limit ran out before anything
+ * was established (while reading the input): exit status 3, and what it was doing.
+ *
+ * @example
+ * outOfTimeDocument.parse({ schemaVersion: 1, command: 'conflicts', verdict: 'unknown: ...', unknown: { reason: 'timeout', while: 'reading c.yaml' } })
+ */
+export const outOfTimeDocument = z
+  .strictObject({
+    schemaVersion,
+    command: z.string(),
+    verdict: z.string(),
+    unknown: z.strictObject({
+      reason: z.literal('timeout'),
+      while: z.string().describe('what was being done, e.g. `reading c.yaml`'),
+    }),
+    diagnostics: diagnostics.optional(),
+    omittedDiagnostics: omittedDiagnostics.optional(),
+  })
+  .meta({
+    id: 'OutOfTime',
+    description: 'the time limit ran out before anything was decided (exit status 3)',
+  });
+
+/**
  * Everything one command prints under `--format json`: its own documents, the bad-input
- * document, or the `--quiet` one.
+ * document, the out-of-time one, or the `--quiet` one.
  *
  * @example
  * const upgradeOutput = output('klp-verify upgrade --format json', 'the shortest path', upgradeDocument)
  */
 export function output(title: string, description: string, ...documents: z.ZodType[]) {
-  return z
-    .union([...documents, badInputDocument, quietDocument])
-    .meta({ title, description: `${description}; or bad input; or the verdict (--quiet)` });
+  return z.union([...documents, badInputDocument, outOfTimeDocument, quietDocument]).meta({
+    title,
+    description: `${description}; or bad input; or out of time before anything was decided; or the verdict (--quiet)`,
+  });
 }
