@@ -12,6 +12,7 @@ import { catalog } from '../../src/model/catalog.ts';
 import type { Op } from '../../src/model/op.ts';
 import { type KlpFunc, patch } from '../../src/model/patch.ts';
 import { EMPTY_SYSTEM } from '../../src/model/system.ts';
+import { differenceText, mappingLines } from '../../src/report/kernel.ts';
 import { compareRuns, simulateSettled } from '../../src/vm/compare.ts';
 import { guestScript } from '../../src/vm/guest-script.ts';
 import { kernelPlanRun } from '../../src/vm/kernel-run.ts';
@@ -70,6 +71,9 @@ describe('observable functions', () => {
       `f${OBSERVABLE_FUNCTIONS.length + 1}`,
     ]);
     expect(functionMappings(c).filter((m) => m.mappedTo === null)).toHaveLength(2);
+    expect(mappingLines(functionMappings(c)).at(-1)).toBe(
+      `note: \`a\`'s \`vmlinux:f${OBSERVABLE_FUNCTIONS.length + 1}\` is not observed: the catalog lists more functions than the kernel has observable ones (its ownership is not compared)`,
+    );
   });
 
   it('a patch that lists no observed function has no vmlinux object; a catalog without functions patches cmdline_proc_show as before', () => {
@@ -162,6 +166,9 @@ describe('comparing ownership', () => {
     const diffs = compareRuns(kernel, simulateSettled(ops, opts)).filter(
       (d) => d.kind === 'function',
     );
+    expect(diffs.flatMap(differenceText)).toEqual([
+      '  step 2 `insmod test_klp_atomic_replace`: `vmlinux:cmdline_proc_show` (observed as `cmdline_proc_show`) runs `test_klp_livepatch` on the kernel, the original code in the simulator',
+    ]);
     expect(diffs).toEqual([
       {
         kind: 'function',
