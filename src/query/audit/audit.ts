@@ -223,6 +223,7 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
     deployed: input.deployed === null ? null : deployed.stacks,
     upgrades,
     policies: input.policies,
+    matrix,
   });
   const revertedMs = performance.now() - t3;
   const fs = findings({

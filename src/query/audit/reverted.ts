@@ -28,8 +28,10 @@ import { ownerChanges, revertedByReplace } from '../../analysis/function-owners.
 import { kernelRules } from '../../eval/kernel-rules.ts';
 import { step } from '../../kernel/index.ts';
 import type { CheckedRuleSet } from '../../lang/checker.ts';
+import type { Op } from '../../model/op.ts';
 import { funcKey, type KlpFunc } from '../../model/patch.ts';
 import { EMPTY_SYSTEM, type System } from '../../model/system.ts';
+import type { LoadMatrix, PairResult } from '../conflicts-replay.ts';
 import type { AuditContext, Deployed } from './patches.ts';
 import type { UpgradeCell } from './upgrades.ts';
 
@@ -72,6 +74,8 @@ export interface RevertedInput {
   readonly upgrades: readonly UpgradeCell[];
   /** Rule files given as policies; those with `on enable` rules can forbid a revert. */
   readonly policies: readonly CheckedRuleSet[];
+  /** The conflict enumeration's load matrix, when it ran: its steps are not taken again. */
+  readonly matrix?: LoadMatrix | null;
 }
 
 /**
@@ -92,21 +96,48 @@ export function revertedFunctions(
     .filter((rs) => rs.enable !== null)
     .map((rs) => ({ name: rs.name, rules: kernelRules(rs) }));
   const order = new Map(cat.patches.map((p, i) => [p.name, i]));
+  const insmod = (patch: string): Op => ({ kind: 'insmod', patch });
 
-  /** Every pair `insmod c` reverts from `sys`, for every catalog patch c. */
-  const pairsFrom = (sys: System): RevertedPair[] => {
-    const listed = new Set(sys.klpPatches.flatMap((n) => [...(funcs.get(n) ?? [])]));
+  const none = new Set<string>();
+  /**
+   * Every pair `insmod c` reverts from `sys`, for every catalog patch c; `known` gives the
+   * outcome of `insmod c` from `sys` when the load matrix already has it.
+   */
+  const pairsFrom = (
+    sys: System,
+    known: (c: string) => PairResult | null | undefined = () => undefined,
+  ): RevertedPair[] => {
+    const listed = new Set(sys.klpPatches.flatMap((n) => [...(funcs.get(n) ?? none)]));
     if (listed.size === 0) return [];
     const out: RevertedPair[] = [];
     for (const c of cat.patches) {
       if (sys.loaded.includes(c.name)) continue; // EEXIST before any rule
-      const own = funcs.get(c.name) ?? new Set<string>();
+      const own = funcs.get(c.name) ?? none;
       // Only a function some installed patch lists and c does not can revert.
-      if ([...listed].every((f) => own.has(f))) continue;
-      const next = step(sys, { kind: 'insmod', patch: c.name }, opts);
-      if (next.result !== 'ok') continue;
+      const lacking = [...listed].filter((f) => !own.has(f));
+      if (lacking.length === 0) continue;
+      const cell = known(c.name);
+      let next = cell === undefined || cell === null ? step(sys, insmod(c.name), opts) : null;
+      const after =
+        next !== null
+          ? next.result === 'ok'
+            ? next.system.klpPatches
+            : null
+          : cell?.kind === 'ok'
+            ? cell.klpPatches
+            : null;
+      if (after === null) continue;
+      // Settled systems (transitions complete at once): a function runs the original code
+      // exactly when no patch left on klp_patches lists it. Cheap; most pairs stop here.
+      const left = new Set(after.flatMap((n) => [...(funcs.get(n) ?? none)]));
+      if (lacking.every((f) => left.has(f))) continue;
+      // The reading `check` warns with: the func_stacks before and after the step.
+      next ??= step(sys, insmod(c.name), opts);
       const reverted = revertedByReplace(ownerChanges(sys, next.system, next.log, opts));
-      if (reverted.length === 0) continue;
+      // INVARIANT: on settled systems the func_stack reading agrees with the direct one.
+      if (reverted.length !== lacking.filter((f) => !left.has(f)).length) {
+        throw new Error(`reverted functions of \`insmod ${c.name}\` disagree with func_stack`);
+      }
       const policies = guards.flatMap((g): RevertPolicy[] => {
         const v = g.rules.enable(sys, cat, c);
         return v.ok
@@ -147,6 +178,11 @@ export function revertedFunctions(
     }
   };
 
+  const m = input.matrix ?? null;
+  const index = new Map((m?.patches ?? []).map((name, i) => [name, i]));
+  const col = (name: string) => index.get(name) ?? -1;
+  const matrixRow = (name: string) => m?.cells[col(name)];
+
   // Whether the stack of each patch alone is reachable from the deployed stacks.
   const reach = new Map<string, 'reachable' | 'unreachable' | 'unknown'>();
   if (input.deployed !== null) {
@@ -170,7 +206,10 @@ export function revertedFunctions(
     const alone = step(EMPTY_SYSTEM, { kind: 'insmod', patch: l.name }, opts);
     // INVARIANT: from the empty system `insmod L` leaves exactly [L] or fails.
     if (alone.result !== 'ok' || alone.system.klpPatches.length !== 1) continue;
-    const pairs = pairsFrom(alone.system);
+    // Without deployed stacks the load matrix's row of L is `insmod L; insmod C` from the
+    // empty system, for every C: exactly these steps.
+    const row = input.deployed === null ? matrixRow(l.name) : undefined;
+    const pairs = pairsFrom(alone.system, row === undefined ? undefined : (c) => row[col(c)]);
     // Without deployed stacks, [L] is one `insmod` from the empty system.
     if (input.deployed === null || reach.get(l.name) === 'reachable') record(pairs);
     else pending.push(...pairs);

@@ -20,13 +20,14 @@ import { auditCatalog } from '../../../src/query/audit/audit.ts';
 import { deployStacks } from '../../../src/query/audit/patches.ts';
 import { revertedFunctions } from '../../../src/query/audit/reverted.ts';
 import type { UpgradeCell } from '../../../src/query/audit/upgrades.ts';
+import { loadMatrix } from '../../../src/query/conflicts-replay.ts';
 import { auditJson, auditText } from '../../../src/report/audit.ts';
 import { auditHtml } from '../../../src/report/html.ts';
 import { auditSarif } from '../../../src/report/sarif.ts';
 import { arbCatalog, perRuleSet, RULE_SETS, type RuleSetName } from '../../prove/arbitraries.ts';
 import { checkedRuleSet, rulesNamed } from '../../support/rules.ts';
 
-const RUNS = process.env.KLP_FULL !== undefined ? 400 : 120;
+const RUNS = process.env.KLP_FULL !== undefined ? 1000 : 300;
 const ORACLE = { maxStates: 200_000 } as const;
 const kernel = perRuleSet(rulesNamed);
 const keepFunctions = checkedRuleSet('keep-functions');
@@ -106,6 +107,7 @@ const arbCase = arbCatalog(2, 4).chain((cat) =>
   fc.record({
     cat: fc.constant(cat),
     rules: fc.constantFrom(...RULE_SETS),
+    useMatrix: fc.boolean(),
     deployed: fc.option(
       fc.array(
         fc.shuffledSubarray(
@@ -125,7 +127,7 @@ const arbCase = arbCatalog(2, 4).chain((cat) =>
 describe('reverted functions against the explorer', () => {
   it('every pair, its functions and its severity, from the empty system and deployed stacks', () => {
     fc.assert(
-      fc.property(arbCase, ({ cat, rules: name, deployed }) => {
+      fc.property(arbCase, ({ cat, rules: name, deployed, useMatrix }) => {
         const rules = kernel[name as RuleSetName];
         const ctx = { catalog: cat, kernel: rules };
         const stacks = deployStacks(ctx, deployed ?? [[]]);
@@ -143,6 +145,8 @@ describe('reverted functions against the explorer', () => {
           deployed: deployed === null ? null : stacks.stacks,
           upgrades: deployed === null ? [] : oracleCells(cat, systems),
           policies: [keepFunctions],
+          // The load matrix of the conflict enumeration stands for the steps from [L] alone.
+          matrix: useMatrix && deployed === null ? loadMatrix(cat, rules) : null,
         });
         const gotMap = new Map(
           got.pairs.map((p) => [`${p.cumulative}|${p.replaced}`, p.functions.map(funcKey).sort()]),
@@ -163,6 +167,7 @@ describe('reverted functions against the explorer', () => {
           }
         }
         bump(deployed === null ? 'from-empty' : 'from-deployed');
+        if (useMatrix && deployed === null && got.pairs.length > 0) bump('reverts-from-matrix');
         bump(got.pairs.length === 0 ? 'no-revert' : 'reverts');
         if (got.pairs.some((p) => p.functions.length > 1)) bump('several-functions');
         if (got.pairs.some((p) => p.from.length > 1)) bump('witness-deployed-stack');
@@ -179,6 +184,7 @@ describe('reverted functions against the explorer', () => {
     for (const k of [
       'from-empty',
       'from-deployed',
+      'reverts-from-matrix',
       'no-revert',
       'reverts',
       'several-functions',
