@@ -17,7 +17,10 @@
  * stack (the modules left loaded can be removed: audits never force). Pairs whose [L] is
  * unreachable or undecided are also asked from the deployed stacks themselves; what stays open
  * is returned as undecided, never dropped silently. Only pairs where L lists a function C does
- * not are stepped at all, so a stream whose releases keep their functions costs nothing.
+ * not are stepped at all, so a stream whose releases keep their functions costs nothing; the
+ * conflict enumeration's load matrix, when it ran, already holds those steps. The stack after
+ * the step is read directly (settled: a function reverts when no patch left lists it), and
+ * only a pair that reverts something is read again through the func_stacks, as `check` does.
  *
  * Guarantees: every pair comes with the configuration it was seen in and was stepped on the
  * simulator (admitted, f's owner L before and the original code after); severity is the
@@ -26,6 +29,7 @@
  */
 import { ownerChanges, revertedByReplace } from '../../analysis/function-owners.ts';
 import { kernelRules } from '../../eval/kernel-rules.ts';
+import { restrictCatalog } from '../../explore/index.ts';
 import { step } from '../../kernel/index.ts';
 import type { CheckedRuleSet } from '../../lang/checker.ts';
 import type { Op } from '../../model/op.ts';
@@ -107,14 +111,14 @@ export function revertedFunctions(
     sys: System,
     known: (c: string) => PairResult | null | undefined = () => undefined,
   ): RevertedPair[] => {
-    const listed = new Set(sys.klpPatches.flatMap((n) => [...(funcs.get(n) ?? none)]));
-    if (listed.size === 0) return [];
+    const listed = [...new Set(sys.klpPatches.flatMap((n) => [...(funcs.get(n) ?? none)]))];
+    if (listed.length === 0) return [];
     const out: RevertedPair[] = [];
     for (const c of cat.patches) {
       if (sys.loaded.includes(c.name)) continue; // EEXIST before any rule
       const own = funcs.get(c.name) ?? none;
       // Only a function some installed patch lists and c does not can revert.
-      const lacking = [...listed].filter((f) => !own.has(f));
+      const lacking = listed.filter((f) => !own.has(f));
       if (lacking.length === 0) continue;
       const cell = known(c.name);
       let next = cell === undefined || cell === null ? step(sys, insmod(c.name), opts) : null;
@@ -129,13 +133,17 @@ export function revertedFunctions(
       if (after === null) continue;
       // Settled systems (transitions complete at once): a function runs the original code
       // exactly when no patch left on klp_patches lists it. Cheap; most pairs stop here.
-      const left = new Set(after.flatMap((n) => [...(funcs.get(n) ?? none)]));
-      if (lacking.every((f) => left.has(f))) continue;
-      // The reading `check` warns with: the func_stacks before and after the step.
+      const gone = lacking.filter((f) => !after.some((n) => funcs.get(n)?.has(f)));
+      if (gone.length === 0) continue;
+      // The reading `check` warns with: the func_stacks before and after the step, over the
+      // patches involved (the functions no other patch is on a stack for cannot change owner).
       next ??= step(sys, insmod(c.name), opts);
-      const reverted = revertedByReplace(ownerChanges(sys, next.system, next.log, opts));
+      const involved = restrictCatalog(cat, new Set([...sys.loaded, c.name]));
+      const reverted = revertedByReplace(
+        ownerChanges(sys, next.system, next.log, { ...opts, catalog: involved }),
+      );
       // INVARIANT: on settled systems the func_stack reading agrees with the direct one.
-      if (reverted.length !== lacking.filter((f) => !left.has(f)).length) {
+      if (reverted.length !== gone.length) {
         throw new Error(`reverted functions of \`insmod ${c.name}\` disagree with func_stack`);
       }
       const policies = guards.flatMap((g): RevertPolicy[] => {
