@@ -35,9 +35,14 @@ import type { CheckedRuleSet } from '../../lang/checker.ts';
 import type { Op } from '../../model/op.ts';
 import { funcKey, type KlpFunc } from '../../model/patch.ts';
 import { EMPTY_SYSTEM, type System } from '../../model/system.ts';
-import type { LoadMatrix, PairResult } from '../conflicts-replay.ts';
+import type { LoadMatrix } from '../conflicts-replay.ts';
 import type { AuditContext, Deployed } from './patches.ts';
 import type { UpgradeCell } from './upgrades.ts';
+
+/** What the audit already knows of `insmod C` from a stack. */
+type Known =
+  | { readonly kind: 'ok'; readonly klpPatches: readonly string[] }
+  | { readonly kind: 'no' };
 
 /** A policy file whose `on enable` rules refuse the reverting `insmod`. */
 export interface RevertPolicy {
@@ -74,7 +79,10 @@ export interface RevertedResult {
 export interface RevertedInput {
   /** The deployed stacks as installed; null: none given (the empty system). */
   readonly deployed: readonly Deployed[] | null;
-  /** The upgrade matrix (only read when deployed stacks are given). */
+  /**
+   * The upgrade matrix: with deployed stacks, which stacks of one patch are reachable; without,
+   * its rows are those stacks and its one-operation cells the `insmod`s that replace.
+   */
   readonly upgrades: readonly UpgradeCell[];
   /** Rule files given as policies; those with `on enable` rules can forbid a revert. */
   readonly policies: readonly CheckedRuleSet[];
@@ -105,11 +113,12 @@ export function revertedFunctions(
   const none = new Set<string>();
   /**
    * Every pair `insmod c` reverts from `sys`, for every catalog patch c; `known` gives the
-   * outcome of `insmod c` from `sys` when the load matrix already has it.
+   * outcome of `insmod c` from `sys` when the audit already has it (`no`: refused, or c
+   * replaces nothing that lists the functions).
    */
   const pairsFrom = (
     sys: System,
-    known: (c: string) => PairResult | null | undefined = () => undefined,
+    known: (c: string) => Known | undefined = () => undefined,
   ): RevertedPair[] => {
     const listed = [...new Set(sys.klpPatches.flatMap((n) => [...(funcs.get(n) ?? none)]))];
     if (listed.length === 0) return [];
@@ -121,7 +130,7 @@ export function revertedFunctions(
       const lacking = listed.filter((f) => !own.has(f));
       if (lacking.length === 0) continue;
       const cell = known(c.name);
-      let next = cell === undefined || cell === null ? step(sys, insmod(c.name), opts) : null;
+      let next = cell === undefined ? step(sys, insmod(c.name), opts) : null;
       const after =
         next !== null
           ? next.result === 'ok'
@@ -190,6 +199,13 @@ export function revertedFunctions(
   const index = new Map((m?.patches ?? []).map((name, i) => [name, i]));
   const col = (name: string) => index.get(name) ?? -1;
   const matrixRow = (name: string) => m?.cells[col(name)];
+  // Upgrade cells from a stack of one patch, by `from|to`.
+  const fromAlone = new Map<string, UpgradeCell>();
+  for (const cell of input.upgrades) {
+    const from = cell.from.length === 1 ? cell.from[0] : undefined;
+    const to = cell.to.length === 1 ? cell.to[0] : undefined;
+    if (from !== undefined && to !== undefined) fromAlone.set(`${from}|${to}`, cell);
+  }
 
   // Whether the stack of each patch alone is reachable from the deployed stacks.
   const reach = new Map<string, 'reachable' | 'unreachable' | 'unknown'>();
@@ -216,8 +232,22 @@ export function revertedFunctions(
     if (alone.result !== 'ok' || alone.system.klpPatches.length !== 1) continue;
     // Without deployed stacks the load matrix's row of L is `insmod L; insmod C` from the
     // empty system, for every C: exactly these steps.
+    // Else the upgrade matrix's row of [L] (the audit's rows without deployed stacks): the
+    // fewest operations from [L] to [C] are `insmod C` exactly when that `insmod` is admitted
+    // and replaces L; otherwise it is refused, or L stays on klp_patches and keeps f.
     const row = input.deployed === null ? matrixRow(l.name) : undefined;
-    const pairs = pairsFrom(alone.system, row === undefined ? undefined : (c) => row[col(c)]);
+    const pairs = pairsFrom(alone.system, (c) => {
+      const cell = row?.[col(c)];
+      if (cell !== undefined && cell !== null) {
+        return cell.kind === 'ok' ? { kind: 'ok', klpPatches: cell.klpPatches } : { kind: 'no' };
+      }
+      const up = input.deployed === null ? fromAlone.get(`${l.name}|${c}`) : undefined;
+      if (up === undefined || up.verdict === 'unknown') return undefined;
+      const only = up.steps?.length === 1 ? up.steps[0] : undefined;
+      return up.verdict === 'reachable' && only?.kind === 'insmod' && only.patch === c
+        ? { kind: 'ok', klpPatches: [c] }
+        : { kind: 'no' };
+    });
     // Without deployed stacks, [L] is one `insmod` from the empty system.
     if (input.deployed === null || reach.get(l.name) === 'reachable') record(pairs);
     else pending.push(...pairs);

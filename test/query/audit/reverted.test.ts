@@ -179,12 +179,58 @@ describe('reverted functions against the explorer', () => {
     );
   }, 120_000);
 
+  it('end to end in auditCatalog (the upgrade matrix stands for the steps from [L])', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbCase, async ({ cat, rules: name, deployed, useMatrix }) => {
+        const rules = kernel[name as RuleSetName];
+        if (deployStacks({ catalog: cat, kernel: rules }, deployed ?? [[]]).kind !== 'ok') return;
+        const out = await auditCatalog({
+          catalog: cat,
+          ruleSet: checkedRuleSet(name),
+          policies: [],
+          deployed,
+          timeoutMs: 30_000,
+          // With the conflict enumeration its load matrix is used, without it the matrix rows.
+          skipConflicts: !useMatrix,
+        });
+        if (out.kind !== 'ok') throw new Error(out.message);
+        const starts = deployStacks({ catalog: cat, kernel: rules }, deployed ?? [[]]);
+        if (starts.kind !== 'ok') throw new Error('unreachable');
+        const want = oracle(
+          cat,
+          rules,
+          reachable(
+            cat,
+            rules,
+            starts.stacks.map((d) => d.system),
+          ),
+        );
+        const got = new Map<string, string[]>();
+        const open = new Set<string>();
+        for (const f of out.result.findings) {
+          if (f.kind === 'reverted-functions') {
+            got.set(`${f.patch}|${f.replaced}`, f.functions.map(funcKey).sort());
+          } else if (f.kind === 'undecided' && f.what === 'reverted-functions') {
+            open.add(f.subject.replace(' over ', '|'));
+          }
+        }
+        for (const [k, fs] of got) expect(want.get(k), k).toEqual(fs);
+        for (const k of want.keys()) expect(got.has(k) || open.has(k), k).toBe(true);
+        bump(got.size > 0 ? `audit-reverts-${useMatrix ? 'matrix' : 'cells'}` : 'audit-no-revert');
+      }),
+      { numRuns: process.env.KLP_FULL !== undefined ? 100 : 24, seed: 11 },
+    );
+  }, 300_000);
+
   afterAll(() => {
     console.log('reverted outcomes', JSON.stringify(counts));
     for (const k of [
       'from-empty',
       'from-deployed',
       'reverts-from-matrix',
+      'audit-reverts-matrix',
+      'audit-reverts-cells',
+      'audit-no-revert',
       'no-revert',
       'reverts',
       'several-functions',
