@@ -125,20 +125,21 @@ export function revertedFunctions(
     const out: RevertedPair[] = [];
     for (const c of cat.patches) {
       if (sys.loaded.includes(c.name)) continue; // EEXIST before any rule
+      const cell = known(c.name);
+      if (cell?.kind === 'no') continue;
+      // Only a patch that leaves klp_patches can take a function away; most pairs stop here.
+      if (cell !== undefined && sys.klpPatches.every((n) => cell.klpPatches.includes(n))) continue;
       const own = funcs.get(c.name) ?? none;
       // Only a function some installed patch lists and c does not can revert.
       const lacking = listed.filter((f) => !own.has(f));
       if (lacking.length === 0) continue;
-      const cell = known(c.name);
       let next = cell === undefined ? step(sys, insmod(c.name), opts) : null;
       const after =
         next !== null
           ? next.result === 'ok'
             ? next.system.klpPatches
             : null
-          : cell?.kind === 'ok'
-            ? cell.klpPatches
-            : null;
+          : (cell?.klpPatches ?? null);
       if (after === null) continue;
       // Settled systems (transitions complete at once): a function runs the original code
       // exactly when no patch left on klp_patches lists it. Cheap; most pairs stop here.
