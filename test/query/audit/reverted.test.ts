@@ -10,6 +10,8 @@
 // origins that findings cite.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bufferIo } from '../../../src/cli/io.ts';
+import { main } from '../../../src/cli/main.ts';
 import { explore } from '../../../src/explore/index.ts';
 import { loadCatalogFile } from '../../../src/ingest/index.ts';
 import { type KernelRules, step } from '../../../src/kernel/index.ts';
@@ -277,6 +279,29 @@ describe('the bundled example', () => {
       functions: [{ object: 'vmlinux', name: 'io_uring_setup', sympos: 0 }],
       location: { file, line: 12, col: 11 },
     });
+    // The same event as `check`'s warning on the example plan (r2 loaded over r1).
+    const io = bufferIo();
+    await main(
+      ['check', 'examples/reverted-function/silent-revert.plan.yaml', '--format', 'json'],
+      io,
+    );
+    const warned = JSON.parse(io.stdout())
+      .steps.flatMap(
+        (st: { functions: { name: string; before: string | null; revertedBy: unknown }[] }) =>
+          st.functions,
+      )
+      .filter((x: { revertedBy: { kind: string } | null }) => x.revertedBy?.kind === 'replace')
+      .map((x: { name: string; before: string | null; revertedBy: { patch: string } }) => [
+        x.revertedBy.patch,
+        x.name,
+        x.before,
+      ]);
+    expect(warned).toEqual([['klp_6_8_0_50_r2', 'io_uring_setup', 'klp_6_8_0_50_r1']]);
+    expect(warned[0]).toEqual([
+      r2?.patches[1],
+      r2?.kind === 'reverted-functions' ? r2.functions[0]?.name : null,
+      r2?.patches[0],
+    ]);
     // r2b keeps every function; r1 loaded over r2 or r2b reverts their tcp_ack.
     expect(f.some((x) => x.kind === 'reverted-functions' && x.patch === 'klp_6_8_0_50_r2b')).toBe(
       false,
