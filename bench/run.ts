@@ -537,7 +537,7 @@ if (only === undefined || only === 'modules') {
 }
 if (only === undefined || only === 'conflicts') {
   conflicts(
-    sizes.filter((n) => n <= 200),
+    sizes.filter((n) => n <= 1000),
     Number(values.seed),
     Number(values.timeout) * 1000,
     values.rules ?? 'upstream',

@@ -219,6 +219,8 @@ export function violatedBindings(
   env: Env,
 ): EvalResult<readonly BindingOutcome[]> {
   const { conjuncts: cs, needs } = staged(rule);
+  /** The rule at a full binding, where every conjunct of `when` has been found true. */
+  const decided: CheckedRule = { ...rule, when: null };
   const out: BindingOutcome[] = [];
   const binding: { name: string; value: Value }[] = [];
   let failed = false;
@@ -237,7 +239,7 @@ export function violatedBindings(
     }
     const b = rule.binders[level];
     if (b === undefined) {
-      const o = outcomeAt({ ...rule, when: null }, binding, at);
+      const o = outcomeAt(decided, binding, at);
       if (o.kind === 'error') failed = true;
       else if (o.value.kind === 'violated') out.push({ binding: [...binding], outcome: o.value });
       return;

@@ -12,9 +12,11 @@
  * - the rollout ({@link symbolicRollout}): is this exact set rollable, with an order as model
  *   or, when not, an unsat core whose selected patches are themselves not rollable;
  * - the cover ({@link fixedOrderFails}): is there a subset of this set that every order found
- *   so far fails on. When not, every subset is rollable (each by the restriction of one of
- *   those orders): the set is conflict-free. When so, the rollout decides the subset, giving a
- *   new order or a non-rollable set. Orders are kept across questions.
+ *   for it so far fails on. When not, every subset is rollable (each by the restriction of one
+ *   of those orders): the set is conflict-free. When so, the rollout decides the subset, giving
+ *   a new order or a non-rollable set. Each set's question has a solver scope of its own and
+ *   encodes only that set's patches (the orders of a 1000-patch catalog do not pile up); the
+ *   rollout's answers are remembered across questions.
  * A non-rollable set shrinks by deletion to a conflict (a member stays when the set without it
  * is conflict-free), which is then minimal among ALL subsets, not only the one-smaller ones.
  * Concrete questions go to the simulator first ({@link Tactics}): conflicts of two patches
