@@ -4,14 +4,23 @@
  * it), signalled after it has been working for a few seconds, and must end by that signal
  * (the shell's 130 / 143) within 1 s plus a margin for a loaded machine, with no certificate
  * folder, no report file and no temporary file in the target folder. Z3 solves in WASM worker
- * threads; they must not keep the process alive.
+ * threads; they must not keep the process alive: one run (diff-rules on a 400-patch catalog)
+ * is signalled only once the process has started threads beyond its first ones (Linux /proc),
+ * that is while Z3 solves.
  *
  * A signal that arrives while a file is being written waits for the write
  * (src/cli/files.ts): checked in a child that signals itself in the middle of writing a 20 MB
  * file and a certificate folder; both are whole afterwards, and the child died of the signal.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,6 +38,7 @@ const STOP_MS = 1000 + 1000;
 let dir = '';
 let catalog = '';
 let last = '';
+let solverCatalog = '';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'klp-signals-'));
@@ -41,6 +51,9 @@ beforeAll(() => {
   });
   catalog = join(dir, 'big.catalog.yaml');
   writeFileSync(catalog, catalogYaml(bench));
+  // With block_disable chains: diff-rules upstream block-disable asks Z3 (Spacer) at length.
+  solverCatalog = join(dir, 'solver.catalog.yaml');
+  writeFileSync(solverCatalog, catalogYaml(generateBench({ patches: 400, seed: 1 })));
   last = bench.catalog.patches.at(-1)?.name ?? '';
 });
 
@@ -57,11 +70,39 @@ function exited(
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
 }
 
+/** The number of threads of a process (Linux), or null. */
+function threads(pid: number | undefined): number | null {
+  try {
+    const m = /^Threads:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? null : Number(m[1]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Resolves when the process has started more threads than it had at first: Z3's WASM
+ * pthread workers, started by its first solver call. False when it ended first.
+ */
+async function solving(child: ChildProcess, limitMs: number): Promise<boolean> {
+  await new Promise((r) => setTimeout(r, 500));
+  const first = threads(child.pid);
+  const t0 = Date.now();
+  while (Date.now() - t0 < limitMs) {
+    const now = threads(child.pid);
+    if (now === null || first === null) return false;
+    if (now > first) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
 /** Spawns the CLI in `cwd`, lets it work, signals it, and times the stop. */
 async function interrupt(
   argv: readonly string[],
   signal: NodeJS.Signals,
   cwd: string,
+  untilSolving = false,
 ): Promise<Stopped> {
   const child = spawn(process.execPath, [BIN, ...argv], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -74,7 +115,9 @@ async function interrupt(
   const done = exited(child);
   const early = await Promise.race([
     done.then(() => true),
-    new Promise<false>((r) => setTimeout(() => r(false), WORKING_MS)),
+    untilSolving
+      ? solving(child, 90_000).then((yes) => !yes)
+      : new Promise<false>((r) => setTimeout(() => r(false), WORKING_MS)),
   ]);
   // The run must still be working when the signal comes, or the test tests nothing.
   expect(early, `ended before the signal: ${out.slice(0, 400)}`).toBe(false);
@@ -110,6 +153,18 @@ describe('a signal stops a long run within a second', () => {
     expectStoppedBy(r, 'SIGINT');
     expect(readdirSync(cwd)).toEqual([]);
   }, 60_000);
+
+  it.skipIf(!existsSync('/proc/self/status'))(
+    'diff-rules while Z3 solves in its worker threads, SIGINT',
+    async () => {
+      const cwd = target();
+      const argv = ['diff-rules', 'upstream', 'block-disable', '-c', solverCatalog];
+      const r = await interrupt([...argv, '--timeout', '300'], 'SIGINT', cwd, true);
+      expectStoppedBy(r, 'SIGINT');
+      expect(readdirSync(cwd)).toEqual([]);
+    },
+    120_000,
+  );
 
   it('prove loadable --certificate DIR, SIGTERM: no folder, no temporary one', async () => {
     const cwd = target();
