@@ -158,19 +158,10 @@ async function runJson(
 }
 
 async function runAudit(job: { dir: string; rollout: string }): Promise<string> {
-  const {
-    code,
-    ms,
-    doc: parsed,
-  } = await runJson([
-    'audit',
-    'fleet',
-    join(job.dir, 'fleet.ndjson'),
-    '--catalog',
-    join(job.dir, 'catalog.yaml'),
-    '--rollout',
-    job.rollout,
-  ]);
+  const fleet = join(job.dir, 'fleet.ndjson');
+  const catalog = join(job.dir, 'catalog.yaml');
+  const args = ['audit', 'fleet', fleet, '--catalog', catalog, '--rollout', job.rollout];
+  const { code, ms, doc: parsed } = await runJson(args);
   const summary =
     typeof parsed === 'object' &&
     parsed !== null &&
@@ -241,17 +232,9 @@ async function generateLog(job: { mb: number; dir: string }): Promise<string> {
 }
 
 async function runLog(job: { dir: string }): Promise<string> {
-  const {
-    code,
-    ms,
-    doc: parsed,
-  } = await runJson([
-    'audit',
-    'log',
-    join(job.dir, 'kern.log'),
-    '--catalog',
-    'examples/vendor-stream/stream.catalog.yaml',
-  ]);
+  const catalog = 'examples/vendor-stream/stream.catalog.yaml';
+  const args = ['audit', 'log', join(job.dir, 'kern.log'), '--catalog', catalog];
+  const { code, ms, doc: parsed } = await runJson(args);
   const boots =
     typeof parsed === 'object' &&
     parsed !== null &&

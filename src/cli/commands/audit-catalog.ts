@@ -3,7 +3,6 @@
  * patch's verdict, the upgrade matrix, conflicts, policies, and findings grouped by cause; as
  * text, JSON, SARIF 2.1.0 or one self-contained HTML file.
  */
-import { writeFileSync } from 'node:fs';
 import { resolveAnyRules } from '../../analysis/rulesets.ts';
 import { loadDeployedFile, refusedStack } from '../../ingest/deployed.ts';
 import { loadCatalogFile, type SourcedCatalog } from '../../ingest/index.ts';
@@ -25,6 +24,7 @@ import {
   result,
 } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
+import { checkOutputFile, writeFileAtomic } from '../files.ts';
 import { KERNEL_RULES_OPTION, loadRulesOption, patchList, policyOption } from './common.ts';
 
 export const OUTPUT_OPTION: OptionSpec = {
@@ -125,8 +125,20 @@ export function readAuditInputs(
 }
 
 /**
+ * `--output FILE`, checked before the audit starts (a usage error when it cannot be written).
+ *
+ * @example
+ * checkOutput(ctx) // throws UsageError for `--output /proc/x`
+ */
+export function checkOutput(ctx: RunContext): void {
+  const file = ctx.args.values.get('output');
+  if (file !== undefined) checkOutputFile(file, '--output');
+}
+
+/**
  * The outcome of an audit: its report in the chosen format on stdout, or written to
- * `--output FILE` with one line on stdout saying where.
+ * `--output FILE` (atomically; checked by {@link checkOutput} before the work) with one line on
+ * stdout saying where.
  */
 export function auditOutcome(
   ctx: RunContext,
@@ -138,7 +150,7 @@ export function auditOutcome(
   const file = ctx.args.values.get('output');
   if (file === undefined) return result(status, verdict, render, json);
   const text = ctx.format === 'json' ? stringify(json()) : render();
-  writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
+  writeFileAtomic(file, text.endsWith('\n') ? text : `${text}\n`, '--output');
   const line = `${verdict}; report written to ${file}`;
   return result(
     status,
@@ -161,6 +173,7 @@ export const auditCatalogCommand: CommandSpec = {
       throw new UsageError('missing the catalog file', `usage: ${HELP.usage}`);
     if (extra !== undefined) throw new UsageError(`unexpected argument \`${extra}\``);
     const ms = ctx.timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS;
+    checkOutput(ctx);
     const inputs = readAuditInputs(file, ctx);
     if (inputs === null) return badInput;
     const deployedPath = parsed.values.get('deployed');

@@ -11,7 +11,13 @@ import { auditDiffJson, auditDiffText, diffVerdict } from '../../report/audit-di
 import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandSpec } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
-import { auditOutcome, DEPLOYED_OPTION, OUTPUT_OPTION, readAuditInputs } from './audit-catalog.ts';
+import {
+  auditOutcome,
+  checkOutput,
+  DEPLOYED_OPTION,
+  OUTPUT_OPTION,
+  readAuditInputs,
+} from './audit-catalog.ts';
 import { KERNEL_RULES_OPTION, policyOption, TEXT_JSON } from './common.ts';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -71,6 +77,7 @@ export const auditDiffCommand: CommandSpec = {
     }
     if (extra !== undefined) throw new UsageError(`unexpected argument \`${extra}\``);
     const ms = ctx.timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS;
+    checkOutput(ctx);
     const olds = readAuditInputs(oldFile, ctx);
     const news = readAuditInputs(newFile, ctx);
     if (olds === null || news === null) return badInput;

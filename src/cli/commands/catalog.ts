@@ -3,7 +3,6 @@
  * with where every fact came from. A thin shell over `buildCatalog`
  * (src/ingest/artifacts/build.ts) and the renderers of src/report/catalog-build.ts.
  */
-import { writeFileSync } from 'node:fs';
 import { buildCatalog } from '../../ingest/artifacts/build.ts';
 import { catalogJson, catalogYaml } from '../../report/catalog-build.ts';
 import { stringify } from '../../report/json.ts';
@@ -11,6 +10,7 @@ import { hasErrors } from '../../source/diagnostic.ts';
 import type { OptionSpec } from '../args.ts';
 import { badInput, type CommandGroup, type CommandSpec, result } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
+import { checkOutputFile, writeFileAtomic } from '../files.ts';
 
 const BUILD_OPTIONS: readonly OptionSpec[] = [
   {
@@ -130,15 +130,16 @@ export const catalogBuildCommand: CommandSpec = {
     if (parsed.positionals.length === 0) {
       throw new UsageError('missing PATH', `usage: ${BUILD_HELP.usage}`);
     }
+    const output = parsed.values.get('output');
+    if (output !== undefined) checkOutputFile(output, '-o');
     const built = buildCatalog(parsed.positionals, buildArgs(parsed.lists));
     ctx.report(built.diagnostics, 'catalog build');
     if (hasErrors(built.diagnostics)) return badInput;
-    const output = parsed.values.get('output');
     const summary = `${built.patches.length} patch${built.patches.length === 1 ? '' : 'es'} from ${built.files.length} artifact${built.files.length === 1 ? '' : 's'}`;
     if (output !== undefined) {
       const text =
         ctx.format === 'json' ? `${stringify(catalogJson(built), 2)}\n` : `${catalogYaml(built)}\n`;
-      writeFileSync(output, text);
+      writeFileAtomic(output, text, '-o');
       const line = `wrote ${summary} to ${output}`;
       return result(
         EXIT.ok,

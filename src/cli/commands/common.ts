@@ -26,6 +26,7 @@ import { didYouMean } from '../../source/suggest.ts';
 import type { OptionSpec, Parsed } from '../args.ts';
 import type { RunContext } from '../command.ts';
 import { UsageError } from '../exit.ts';
+import { deferSignals, errnoText } from '../files.ts';
 
 /** Text and JSON: the formats of most commands. */
 export const TEXT_JSON: readonly string[] = ['text', 'json'];
@@ -293,25 +294,13 @@ function statOrNull(path: string): Stats | null {
   }
 }
 
-function errnoText(e: unknown): string {
-  const code = e instanceof Error && 'code' in e ? String(e.code) : '';
-  const words: Record<string, string> = {
-    EROFS: 'read-only file system',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    ENOSPC: 'no space left on the device',
-    ENOTDIR: 'a parent is not a folder',
-    EEXIST: 'a file is in the way',
-  };
-  return words[code] ?? (code === '' ? String(e) : code);
-}
-
 /**
  * Writes certificate files (SMT-LIB queries and the like) as the folder `dir`, atomically: into
  * a temporary folder next to it, renamed to `dir` when every file is complete (an existing
  * `dir`, checked by `certificateDir`, is replaced whole). An interrupted run leaves no partial
- * folder under `dir`'s name and never mixes in files of an earlier run. A failure is a usage
- * error (exit 2), never a stack trace.
+ * folder under `dir`'s name and never mixes in files of an earlier run: a SIGINT or SIGTERM
+ * during the write is acted on once it is complete or undone (src/cli/files.ts). A failure is
+ * a usage error (exit 2), never a stack trace.
  */
 export function writeFiles(
   dir: string,
@@ -320,18 +309,24 @@ export function writeFiles(
   const abs = resolve(dir);
   let tmp: string | null = null;
   try {
-    mkdirSync(dirname(abs), { recursive: true });
-    tmp = mkdtempSync(join(dirname(abs), `.${basename(abs)}.tmp-`));
-    // mkdtemp makes the folder private (0700); a certificate is meant to be shared.
-    chmodSync(tmp, 0o755);
-    for (const f of files) writeFileSync(join(tmp, f.name), f.text);
-    const old = statOrNull(abs) === null ? null : `${tmp}.old`;
-    if (old !== null) renameSync(abs, old);
-    renameSync(tmp, abs);
-    tmp = null;
-    if (old !== null) rmSync(old, { recursive: true, force: true });
+    deferSignals(() => {
+      try {
+        mkdirSync(dirname(abs), { recursive: true });
+        tmp = mkdtempSync(join(dirname(abs), `.${basename(abs)}.tmp-`));
+        // mkdtemp makes the folder private (0700); a certificate is meant to be shared.
+        chmodSync(tmp, 0o755);
+        for (const f of files) writeFileSync(join(tmp, f.name), f.text);
+        const old = statOrNull(abs) === null ? null : `${tmp}.old`;
+        if (old !== null) renameSync(abs, old);
+        renameSync(tmp, abs);
+        tmp = null;
+        if (old !== null) rmSync(old, { recursive: true, force: true });
+      } catch (e) {
+        if (tmp !== null) rmSync(tmp, { recursive: true, force: true });
+        throw e;
+      }
+    });
   } catch (e) {
-    if (tmp !== null) rmSync(tmp, { recursive: true, force: true });
     if (e instanceof Error && 'code' in e) {
       throw new UsageError(`cannot write certificate folder \`${dir}\`: ${errnoText(e)}`);
     }
