@@ -202,7 +202,7 @@ async function runJob(job: LoadableJob): Promise<Omit<JobResult, 'maxRssMb'>> {
       timeoutMs: job.timeoutMs,
     });
     // The summary lists every state; the table keeps its head.
-    const detail = r.summary.replace(/ \(.*$/, '');
+    const detail = `${r.summary.replace(/ \(.*$/, '')}; ${r.stats.proofs} proofs, ${r.stats.configurations} configurations`;
     return { verdict: r.verdict, detail, ms: performance.now() - start };
   }
   if (job.kind === 'upgrade') {
