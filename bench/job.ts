@@ -254,7 +254,7 @@ async function runJob(job: LoadableJob): Promise<Omit<JobResult, 'maxRssMb'>> {
     });
     // The summary lists every state; the table keeps its head.
     const { synthSummary } = await import('../src/report/synth.ts');
-    const detail = synthSummary(r).replace(/ \(.*$/, '');
+    const detail = `${synthSummary(r).replace(/ \(.*$/, '')}; ${r.stats.proofs} proofs, ${r.stats.configurations} configurations`;
     return { verdict: r.verdict, detail, ms: performance.now() - start };
   }
   if (job.kind === 'upgrade') {

@@ -28,4 +28,5 @@ export {
   type SmallestCorrection,
   smallestCorrectionSet,
 } from './cores.ts';
+export { type LexResult, lexMinimize } from './lex.ts';
 export { shutdown, solverVersion } from './session.ts';
