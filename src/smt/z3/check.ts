@@ -35,6 +35,7 @@ import {
   onShutdown,
   poison,
   type Session,
+  watchdogGrace,
 } from './session.ts';
 
 export interface CheckOptions {
@@ -184,7 +185,7 @@ type RawAnswer = { readonly kind: 'sat' } | { readonly kind: 'unsat' } | Unknown
 
 /**
  * One `check` with limits. Z3 honours `timeout` only at safe points (Z3Prover/z3 #5568,
- * #7607); the watchdog interrupts the context when it overshoots by half the budget.
+ * #7607); the watchdog interrupts the context when it overshoots by {@link watchdogGrace}.
  */
 async function runCheck(
   session: Session,
@@ -198,7 +199,7 @@ async function runCheck(
     target.set('rlimit', opts.rlimit ?? 0);
   });
   let fired = false;
-  const grace = Math.max(100, Math.ceil(opts.timeoutMs / 2));
+  const grace = watchdogGrace(opts.timeoutMs);
   const timer = setTimeout(
     () => {
       fired = true;
