@@ -25,7 +25,7 @@ import {
   result,
 } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
-import { KERNEL_RULES_OPTION, loadRulesOption, patchList } from './common.ts';
+import { KERNEL_RULES_OPTION, loadRulesOption, patchList, remainingMs } from './common.ts';
 
 export const OUTPUT_OPTION: OptionSpec = {
   name: 'output',
@@ -181,7 +181,7 @@ export const auditCatalogCommand: CommandSpec = {
       ruleSet: inputs.ruleSet,
       policies: inputs.policies,
       deployed: deployedFile?.value?.stacks.map((s) => s.names) ?? null,
-      timeoutMs: ms,
+      timeoutMs: remainingMs(ctx, ms),
       progress: io.progress,
     });
     io.progress('');
