@@ -34,6 +34,7 @@ import { type StateTerms, TransitionSystem } from '../smt/transition.ts';
 import { Substitution } from '../smt/transition-subst.ts';
 import { solveHorn } from '../smt/z3/fixedpoint.ts';
 import { checkSmtlib, type IncrementalSolver, incremental } from '../smt/z3/index.ts';
+import { checkDeadline, OutOfTime, within } from '../source/deadline.ts';
 
 export interface DiffRulesInput {
   readonly catalog: Catalog;
@@ -295,10 +296,11 @@ class LockstepBmc {
     this.states = [[product.sides[0].initialState()], [product.sides[1].initialState()]];
   }
 
-  private extend(k: number): void {
+  private extend(k: number, deadline: number): void {
     const [a, b] = this.product.sides;
     for (let j = this.states[0].length - 1; j < k; j++) {
       for (const [i, ts] of [a, b].entries()) {
+        checkDeadline(deadline, `unrolling ${k} operations`);
         const states = this.states[i === 0 ? 0 : 1];
         const prev = states[j];
         if (prev === undefined) throw new Error('unreachable: states are built in order');
@@ -311,7 +313,14 @@ class LockstepBmc {
 
   /** A sequence of exactly `k` operations, the last moving under `admits` only, or null. */
   async scenario(k: number, admits: 0 | 1, deadline: number): Promise<Op[] | null> {
-    this.extend(k);
+    try {
+      // Synchronous and linear in the catalog per step (the rules compiled in): stops at the
+      // deadline like the solver does.
+      within(deadline, `unrolling ${k} operations`, () => this.extend(k, deadline));
+    } catch (e) {
+      if (e instanceof OutOfTime) throw new TimeoutError(e.message);
+      throw e;
+    }
     this.solver ??= await incremental();
     // Earlier steps move under both: a shortest scenario has no step that fails under both.
     for (; this.asserted < k - 1; this.asserted++) {

@@ -25,7 +25,13 @@ import {
 } from '../command.ts';
 import { EXIT, UsageError } from '../exit.ts';
 import { checkOutputFile, writeFileAtomic } from '../files.ts';
-import { KERNEL_RULES_OPTION, loadRulesOption, patchList, policyOption } from './common.ts';
+import {
+  KERNEL_RULES_OPTION,
+  loadRulesOption,
+  patchList,
+  policyOption,
+  remainingMs,
+} from './common.ts';
 
 export const OUTPUT_OPTION: OptionSpec = {
   name: 'output',
@@ -188,7 +194,7 @@ export const auditCatalogCommand: CommandSpec = {
       ruleSet: inputs.ruleSet,
       policies: inputs.policies,
       deployed: deployedFile?.value?.stacks.map((s) => s.names) ?? null,
-      timeoutMs: ms,
+      timeoutMs: remainingMs(ctx, ms),
       progress: io.progress,
     });
     io.progress('');

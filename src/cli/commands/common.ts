@@ -333,3 +333,11 @@ export function writeFiles(
     throw e;
   }
 }
+
+/**
+ * The time an engine gets: what is left of the run's `--timeout` when it starts (reading the
+ * input came out of the same budget), at least 1 ms; `fallback` without a deadline.
+ */
+export function remainingMs(ctx: RunContext, fallback: number): number {
+  return ctx.deadline === null ? fallback : Math.max(1, Math.floor(ctx.deadline - Date.now()));
+}

@@ -18,6 +18,7 @@ import {
   CATALOG_OPTION,
   KERNEL_RULES_OPTION,
   loadCatalogQuestion,
+  remainingMs,
   STDIN_NAME,
   TEXT_JSON,
 } from './common.ts';
@@ -118,7 +119,7 @@ export const conflictsCommand: CommandSpec = {
 
     const report = await findConflicts(cat, conflictRules(ruleSet), {
       limit,
-      timeoutMs: ms,
+      timeoutMs: remainingMs(ctx, ms),
       progress: io.progress,
     });
     io.progress('');

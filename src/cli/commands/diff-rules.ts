@@ -19,6 +19,7 @@ import {
   loadRulesOption,
   MODE_OPTION,
   REPLACE_CERTIFICATE_OPTION,
+  remainingMs,
   TEXT_JSON,
   transitionsOption,
   writeFiles,
@@ -93,7 +94,7 @@ export const diffRulesCommand: CommandSpec = {
       right,
       transitions: transitionsOption(ctx),
       initial,
-      timeoutMs: ms,
+      timeoutMs: remainingMs(ctx, ms),
       progress: io.progress,
     });
     io.progress('');

@@ -29,6 +29,7 @@ import {
   KERNEL_RULES_OPTION,
   loadCatalogQuestion,
   MODE_OPTION,
+  remainingMs,
   requirePatch,
   TEXT_JSON,
   writeFiles,
@@ -151,7 +152,12 @@ export const proveCommand: CommandSpec = {
     const q = await loadCatalogQuestion(ctx, HELP.usage);
     if (q === null) return badInput;
     const { catalog: cat, ruleSet } = q;
-    const common = { ...q, initial: initialOption(ctx, cat), timeoutMs: ms, progress: io.progress };
+    const common = {
+      ...q,
+      initial: initialOption(ctx, cat),
+      timeoutMs: remainingMs(ctx, ms),
+      progress: io.progress,
+    };
 
     let r: ProveResult;
     if (query === 'loadable') {

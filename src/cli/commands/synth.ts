@@ -15,6 +15,7 @@ import {
   KERNEL_RULES_OPTION,
   loadCatalogQuestion,
   MODE_OPTION,
+  remainingMs,
   TEXT_JSON,
 } from './common.ts';
 
@@ -117,7 +118,7 @@ export const synthCommand: CommandSpec = {
       patch: subject,
       ...(replaceText === undefined ? {} : { replace: replaceText === 'true' }),
       initial,
-      timeoutMs: ms,
+      timeoutMs: remainingMs(ctx, ms),
       progress: io.progress,
     });
     io.progress('');

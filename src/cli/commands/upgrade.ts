@@ -17,6 +17,7 @@ import {
   MODE_OPTION,
   patchList,
   REPLACE_CERTIFICATE_OPTION,
+  remainingMs,
   TEXT_JSON,
   writeFiles,
 } from './common.ts';
@@ -102,7 +103,7 @@ export const upgradeCommand: CommandSpec = {
       ...q,
       from: patchList(parsed.values.get('from'), '--from'),
       to: patchList(parsed.values.get('to'), '--to'),
-      timeoutMs: ms,
+      timeoutMs: remainingMs(ctx, ms),
       progress: io.progress,
     });
     io.progress('');

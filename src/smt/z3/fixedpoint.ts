@@ -16,7 +16,7 @@
 import { assertNever } from '../../model/op.ts';
 import { and, boolVar, distinct, eq, FALSE, implies, ite, not, or, TRUE } from '../factory.ts';
 import { freeVars, printSort, printSymbol, printTerm, type Term } from '../term.ts';
-import { exclusive, guarded, guardedAsync, init, onShutdown } from './session.ts';
+import { exclusive, guarded, guardedAsync, init, onShutdown, watchdogGrace } from './session.ts';
 
 /** A transition system over Bool state variables. */
 export interface HornProblem {
@@ -110,13 +110,10 @@ export async function solveHorn(
     const fp = guarded(session, () => new ctx.Fixedpoint());
     const forget = onShutdown(() => fp.release());
     let fired = false;
-    const timer = setTimeout(
-      () => {
-        fired = true;
-        ctx.interrupt();
-      },
-      opts.timeoutMs + Math.max(100, Math.ceil(opts.timeoutMs / 2)),
-    );
+    const timer = setTimeout(() => {
+      fired = true;
+      ctx.interrupt();
+    }, opts.timeoutMs + watchdogGrace(opts.timeoutMs));
     timer.unref();
     try {
       guarded(session, () => {

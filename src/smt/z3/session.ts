@@ -275,3 +275,12 @@ export async function guardedAsync<T>(session: Session, fn: () => Promise<T>): P
     throw e;
   }
 }
+
+/**
+ * How long Z3 may overshoot its `timeout` before the watchdog interrupts it: half the budget,
+ * at least 0.1 s and at most 0.5 s, so a command's `--timeout` plus one second holds even
+ * when the last check started with the whole budget left.
+ */
+export function watchdogGrace(timeoutMs: number): number {
+  return Math.min(500, Math.max(100, Math.ceil(timeoutMs / 2)));
+}
