@@ -5,6 +5,7 @@
  */
 export {
   type CertificateQuery,
+  checkInductive,
   type Decision,
   decide,
   type EngineOptions,
@@ -15,6 +16,7 @@ export {
   STATE,
   verifyInvariant,
 } from './engine.ts';
+export { type Holders, holders, holdersInvariant } from './holders.ts';
 export { type Drop, type MinimalSet, minimalSet } from './minimize.ts';
 export { type OwnershipClaim, ownershipBad, ownershipViolated } from './ownership.ts';
 export {
