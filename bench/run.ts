@@ -8,6 +8,7 @@
  *   npm run bench -- --only log --mb 1000
  *   npm run bench -- --only load --processes 50 --plans 10000
  *   npm run bench -- --sizes 10,50 --timeout 60 --repeat 5
+ *   npm run bench -- --only loadable --rules block-disable --targets chain --transitions manual --engines smt --sizes 1000
  *
  * Prints Markdown tables; paste them into bench/RESULTS.md with the date and the machine's load.
  */
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     engines: { type: 'string', default: 'smt,explore' },
     initial: { type: 'string', default: 'none' },
     targets: { type: 'string', default: 'conflict,fresh' },
+    transitions: { type: 'string', default: 'auto,manual' },
     hosts: { type: 'string', default: '1000000' },
     configurations: { type: 'string', default: '300' },
     mb: { type: 'string', default: '1000' },
@@ -178,6 +180,7 @@ function loadable(
   engines: readonly string[],
   initial: 'none' | 'block',
   targets: readonly ('conflict' | 'fresh' | 'chain')[],
+  modes: readonly ('auto' | 'manual')[] = ['auto', 'manual'],
 ): void {
   const from =
     initial === 'none'
@@ -192,7 +195,7 @@ function loadable(
   console.log('|---|---|---|---|---|---|---|---|');
   for (const patches of sizes) {
     for (const target of targets) {
-      for (const transitions of ['auto', 'manual'] as const) {
+      for (const transitions of modes) {
         for (const engine of engines) {
           const kind = engine === 'smt' ? 'smt-loadable' : 'explore-loadable';
           const r = runJob({ kind, patches, seed, rules, transitions, target, initial, timeoutMs });
@@ -513,6 +516,7 @@ if (only === undefined || only === 'loadable') {
     (values.targets ?? '')
       .split(',')
       .filter((t) => t === 'conflict' || t === 'fresh' || t === 'chain'),
+    (values.transitions ?? '').split(',').filter((t) => t === 'auto' || t === 'manual'),
   );
 }
 
