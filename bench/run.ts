@@ -609,7 +609,17 @@ function scale(sizes: readonly number[], seed: number, timeoutS: number): void {
       const start = performance.now();
       const r = spawnSync(
         '/usr/bin/time',
-        ['-f', '%M', process.execPath, BIN, ...c.args(f), '--quiet'],
+        // Generated catalogs list functions: 9 MB at 1000 patches, over the 4 MiB default.
+        [
+          '-f',
+          '%M',
+          process.execPath,
+          BIN,
+          ...c.args(f),
+          '--quiet',
+          '--max-input-size',
+          '1000000000',
+        ],
         { cwd: dir, encoding: 'utf8', timeout: (timeoutS + 30) * 1000, maxBuffer: 1 << 26 },
       );
       const ms = performance.now() - start;
