@@ -4,7 +4,7 @@
  *
  * Usage: node --import tsx bench/job.ts '{"kind":"explore-loadable","patches":50,"seed":1,...}'
  */
-
+import { pathToFileURL } from 'node:url';
 import { kernelRules } from '../src/eval/index.ts';
 import { provesLoadable } from '../src/explore/index.ts';
 import { loadRuleSet } from '../src/lang/load.ts';
@@ -320,8 +320,9 @@ async function runJob(job: LoadableJob): Promise<Omit<JobResult, 'maxRssMb'>> {
   return { verdict: v.verdict, detail: proveSummary(v), ms };
 }
 
+// Run only as the child process itself, not when another script imports `benchTarget`.
 const arg = process.argv[2];
-if (arg !== undefined) {
+if (arg !== undefined && import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const job: LoadableJob = JSON.parse(arg);
   const r = await runJob(job);
   const maxRssMb = process.resourceUsage().maxRSS / 1024;

@@ -3,11 +3,13 @@
  * child process (its own heap, its own peak memory), so numbers are cold and comparable.
  *
  *   npm run bench                          # everything, default sizes
- *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | admissibility | loadable | conflicts | queries | modules | fleet | log | audit | audit-reverted | load
+ *   npm run bench -- --only cold-check     # one benchmark: startup | cold-check | admissibility | loadable | conflicts | queries | modules | fleet | log | audit | audit-reverted | load | scale
  *   npm run bench -- --only fleet --hosts 1000000 --configurations 300
  *   npm run bench -- --only log --mb 1000
  *   npm run bench -- --only load --processes 50 --plans 10000
+ *   npm run bench -- --only scale                           # every command at 10/100/1000/5000, 30 s each
  *   npm run bench -- --sizes 10,50 --timeout 60 --repeat 5
+ *   npm run bench -- --only loadable --rules block-disable --targets chain --transitions manual --engines smt --sizes 1000
  *
  * Prints Markdown tables; paste them into bench/RESULTS.md with the date and the machine's load.
  */
@@ -27,6 +29,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { admissibility } from './admissibility.ts';
+import { catalogYaml, generateBench } from './generate.ts';
 import type { JobResult, LoadableJob } from './job.ts';
 
 const { values } = parseArgs({
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     engines: { type: 'string', default: 'smt,explore' },
     initial: { type: 'string', default: 'none' },
     targets: { type: 'string', default: 'conflict,fresh' },
+    transitions: { type: 'string', default: 'auto,manual' },
     hosts: { type: 'string', default: '1000000' },
     configurations: { type: 'string', default: '300' },
     mb: { type: 'string', default: '1000' },
@@ -187,6 +191,7 @@ function loadable(
   engines: readonly string[],
   initial: 'none' | 'block',
   targets: readonly ('conflict' | 'fresh' | 'chain')[],
+  modes: readonly ('auto' | 'manual')[] = ['auto', 'manual'],
 ): void {
   const from =
     initial === 'none'
@@ -201,7 +206,7 @@ function loadable(
   console.log('|---|---|---|---|---|---|---|---|');
   for (const patches of sizes) {
     for (const target of targets) {
-      for (const transitions of ['auto', 'manual'] as const) {
+      for (const transitions of modes) {
         for (const engine of engines) {
           const kind = engine === 'smt' ? 'smt-loadable' : 'explore-loadable';
           const r = runJob({ kind, patches, seed, rules, transitions, target, initial, timeoutMs });
@@ -573,6 +578,164 @@ if (only === undefined || only === 'loadable') {
     (values.targets ?? '')
       .split(',')
       .filter((t) => t === 'conflict' || t === 'fresh' || t === 'chain'),
+    (values.transitions ?? '').split(',').filter((t) => t === 'auto' || t === 'manual'),
+  );
+}
+
+// ---------- scale: issue 14, item 7
+
+/**
+ * Every command at growing catalog sizes, each run a whole `klp-verify` process under GNU time
+ * (wall time, peak RSS) with the command's own `--timeout` and a kill 30 s later: a row that
+ * runs out says so. The catalogs are generated streams (bench/generate.ts, `seed`); the plan
+ * of `simulate` and `check` installs the first five patches in order; `prove` asks about the
+ * last patch; `upgrade` goes from the first release to the last; `synth` asks for the next
+ * cumulative release. The growth column fits `time = a * N^k` over the sizes that finished
+ * (least squares on the logarithms): k = 1 means that time doubles when N doubles.
+ */
+function scale(sizes: readonly number[], seed: number, timeoutS: number): void {
+  const BIN = fileURLToPath(new URL('../bin/klp-verify.mjs', import.meta.url));
+  const began = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'klp-scale-'));
+  const files = new Map<number, { catalog: string; plan: string; names: string[] }>();
+  for (const n of sizes) {
+    const g = generateBench({ patches: n, seed });
+    const catalog = join(dir, `c${n}.catalog.yaml`);
+    writeFileSync(catalog, catalogYaml(g));
+    const names = g.catalog.patches.map((p) => p.name);
+    const plan = join(dir, `p${n}.plan.yaml`);
+    writeFileSync(
+      plan,
+      `rules: upstream\ncatalog: c${n}.catalog.yaml\nsteps:\n${names
+        .slice(0, 5)
+        .map((x) => `  - insmod: ${x}\n`)
+        .join('')}`,
+    );
+    files.set(n, { catalog, plan, names });
+  }
+  const t = ['--timeout', String(timeoutS)];
+  const commands: readonly {
+    readonly name: string;
+    readonly args: (f: { catalog: string; plan: string; names: string[] }) => string[];
+  }[] = [
+    { name: 'simulate', args: (f) => ['simulate', f.plan] },
+    { name: 'check', args: (f) => ['check', f.plan, ...t] },
+    {
+      name: 'prove loadable',
+      args: (f) => ['prove', 'loadable', f.names.at(-1) ?? '', '--catalog', f.catalog, ...t],
+    },
+    {
+      name: 'prove invariant',
+      args: (f) => ['prove', 'invariant', 'no-lower-version-above', '--catalog', f.catalog, ...t],
+    },
+    { name: 'conflicts', args: (f) => ['conflicts', '--catalog', f.catalog, '--limit', '5', ...t] },
+    {
+      name: 'upgrade',
+      args: (f) => {
+        const releases = f.names.filter((x) => !x.startsWith('klp_hotfix_'));
+        return [
+          'upgrade',
+          '--catalog',
+          f.catalog,
+          '--from',
+          releases[0] ?? '',
+          '--to',
+          releases.at(-1) ?? '',
+          ...t,
+        ];
+      },
+    },
+    {
+      name: 'synth',
+      args: (f) => ['synth', 'klp_bench_next', '--catalog', f.catalog, '--replace', 'true', ...t],
+    },
+    {
+      name: 'diff-rules',
+      args: (f) => ['diff-rules', 'upstream', 'replace-set', '--catalog', f.catalog, ...t],
+    },
+    { name: 'audit catalog', args: (f) => ['audit', 'catalog', f.catalog, ...t] },
+  ];
+  console.log(
+    `## Scale: every command at ${sizes.join(' / ')} patches (seed ${seed}, --timeout ${timeoutS} s per run)\n`,
+  );
+  console.log('| command | patches | exit | time ms | peak RSS MB | verdict |');
+  console.log('|---|---|---|---|---|---|');
+  const growth: string[] = [];
+  for (const c of commands) {
+    const done: { n: number; ms: number }[] = [];
+    for (const n of sizes) {
+      const f = files.get(n);
+      if (f === undefined) continue;
+      const start = performance.now();
+      const r = spawnSync(
+        '/usr/bin/time',
+        // Generated catalogs list functions: 9 MB at 1000 patches, over the 4 MiB default.
+        [
+          '-f',
+          '%M',
+          process.execPath,
+          BIN,
+          ...c.args(f),
+          '--quiet',
+          '--max-input-size',
+          '1000000000',
+        ],
+        { cwd: dir, encoding: 'utf8', timeout: (timeoutS + 30) * 1000, maxBuffer: 1 << 26 },
+      );
+      const ms = performance.now() - start;
+      const kb = Number(r.stderr.trim().split('\n').at(-1));
+      const mb = Number.isFinite(kb) ? (kb / 1024).toFixed(0) : '';
+      const line = r.stdout.trim().split('\n').at(-1) ?? '';
+      // Exit 3: out of time (the command's own deadline); killed: past it by 30 s.
+      const status =
+        r.signal !== null ? `killed after ${timeoutS + 30} s` : r.status === 3 ? 'out of time' : '';
+      const verdict = (status === '' ? line : `${status}: ${line}`)
+        .replaceAll(`${dir}/`, '')
+        .replace(/\|/g, '\\|')
+        .slice(0, 120);
+      console.log(
+        `| ${c.name} | ${n} | ${r.status ?? r.signal} | ${ms.toFixed(0)} | ${mb} | ${verdict} |`,
+      );
+      if (r.signal === null && r.status !== null && r.status <= 1) done.push({ n, ms });
+    }
+    growth.push(`- ${c.name}: ${fitGrowth(done, sizes)}`);
+  }
+  console.log('\nHow the cost grows (time = a * N^k fitted over the sizes that finished):\n');
+  for (const g of growth) console.log(g);
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`\nThe whole table took ${((performance.now() - began) / 1000).toFixed(0)} s.\n`);
+}
+
+/** The exponent k of `time = a * N^k`, by least squares on the logarithms. */
+function fitGrowth(done: readonly { n: number; ms: number }[], sizes: readonly number[]): string {
+  const missing = sizes.filter((n) => !done.some((d) => d.n === n));
+  const tail = missing.length === 0 ? '' : ` (${missing.join(', ')} did not finish)`;
+  if (done.length < 2) return `too few sizes finished to fit${tail}`;
+  const xs = done.map((d) => Math.log(d.n));
+  const ys = done.map((d) => Math.log(d.ms));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let sxy = 0;
+  let sxx = 0;
+  xs.forEach((x, i) => {
+    sxy += (x - mx) * ((ys[i] ?? 0) - my);
+    sxx += (x - mx) ** 2;
+  });
+  const k = sxy / sxx;
+  const words =
+    k < 0.2
+      ? 'flat: the start of the process dominates'
+      : `time x${(2 ** k).toFixed(1)} when N doubles`;
+  return `k = ${k.toFixed(2)}, ${words}${tail}`;
+}
+
+if (only === 'scale') {
+  scale(
+    (values.sizes === '10,50,200,1000' ? '10,100,1000,5000' : (values.sizes ?? ''))
+      .split(',')
+      .map(Number),
+    Number(values.seed),
+    values.timeout === '60' ? 30 : Number(values.timeout),
   );
 }
 

@@ -101,7 +101,7 @@ export function provesLoadable(
   }
   if (status.kind === 'limit')
     return { kind: 'unknown', limit: status.limit, depth: status.depth, states };
-  return { kind: 'proved', states, depth: Math.max(0, ...graph.depths) };
+  return { kind: 'proved', states, depth: graph.depths.reduce((a, b) => Math.max(a, b), 0) };
 }
 
 export type MinimalPatchSet =

@@ -28,6 +28,7 @@ import { Substitution } from '../smt/transition-subst.ts';
 import { solveHorn } from '../smt/z3/fixedpoint.ts';
 import { checkSmtlib, type IncrementalSolver, incremental, solverChecks } from '../smt/z3/index.ts';
 import { OutOfTime, within } from '../source/deadline.ts';
+import { holders, holdersInvariant } from './holders.ts';
 import type { Posed, Problem } from './problem.ts';
 import { relevantPatches } from './relevance.ts';
 import { strengthen, strengtheningFacts } from './strengthen.ts';
@@ -57,7 +58,16 @@ export interface Proof {
 }
 
 export interface CertificateQuery {
-  readonly name: 'initiation' | 'consecution' | 'safety';
+  /**
+   * `never-loaded-*`: the invariant that let the patches that are never loaded be left out
+   * (src/prove/holders.ts), over the transition system before they were.
+   */
+  readonly name:
+    | 'initiation'
+    | 'consecution'
+    | 'safety'
+    | 'never-loaded-initiation'
+    | 'never-loaded-consecution';
   readonly description: string;
   readonly assertions: readonly NamedAssertion[];
   /** The query as a standalone SMT-LIB script, expected `unsat`: what was checked. */
@@ -105,6 +115,11 @@ export interface EngineOptions {
   readonly quickDepth?: number;
   /** Called with progress lines. */
   readonly progress?: (line: string) => void;
+  /**
+   * Leave out the patches that are never loaded (src/prove/holders.ts; default true). Off, a
+   * proof must stand without that invariant (tests of the proof methods).
+   */
+  readonly leaveOutNeverLoaded?: boolean;
 }
 
 /**
@@ -156,36 +171,72 @@ export async function decide(
       operable: patches,
       initial: posed.initial,
     });
-  // The encoding and the cone of influence are synchronous and grow with the catalog (a claim
-  // with two binders over `installed` is n² terms): they stop at the deadline too.
-  const reduced = (): { ts: TransitionSystem; bad: Term; ignored: string[] } | null => {
-    const ts = system(universe);
-    const bad = posed.bad(ts);
-    if (bad === FALSE || ts.initialState().inst(bad) === TRUE) return { ts, bad, ignored: [] };
-    // Leave out the patches that cannot influence the claim (src/prove/relevance.ts).
-    const cone = relevantPatches(ts, bad, opts.deadline);
-    if (cone === null) return null;
-    const relevant = new Set(cone.map((x) => ts.patch(x).name));
-    const kept = new Set([...universe].filter((n) => relevant.has(n)));
-    for (const n of posed.initial.loaded) kept.add(n);
-    if (kept.size === universe.size) return { ts, bad, ignored: [] };
-    const smaller = system(kept);
-    const ignored = ts.patches.map((p) => p.name).filter((n) => !kept.has(n));
-    return { ts: smaller, bad: posed.bad(smaller), ignored };
-  };
-  let setup: ReturnType<typeof reduced>;
-  try {
-    setup = within(opts.deadline, 'encoding the claim', reduced);
-  } catch (e) {
-    if (!(e instanceof OutOfTime)) throw e;
-    setup = null;
-  }
-  if (setup === null) {
+  // The encoding, the holders and the cone of influence are synchronous and grow with the
+  // catalog (a claim with two binders over `installed` is n² terms): they stop at the deadline.
+  const timedOut = (): Decision => {
     const ms = performance.now() - started;
     const stats = { universe: universe.size, ignored: [], stateVariables: 0, depth: 0 };
     return { kind: 'unknown', reason: 'timeout', stats: { ...stats, solverChecks: 0, ms } };
+  };
+  const timed = <T>(work: () => T): T | null => {
+    try {
+      return within(opts.deadline, 'encoding the claim', work);
+    } catch (e) {
+      if (!(e instanceof OutOfTime)) throw e;
+      return null;
+    }
+  };
+  const encode = (patches: ReadonlySet<string>) =>
+    timed(() => {
+      const ts = system(patches);
+      return { ts, bad: posed.bad(ts) };
+    });
+  const first = encode(universe);
+  if (first === null) return timedOut();
+  let { ts, bad } = first;
+  let ignored: string[] = [];
+  /** The queries that justify leaving out the patches that are never loaded. */
+  let premises: CertificateQuery[] = [];
+  if (bad !== FALSE && ts.initialState().inst(bad) !== TRUE) {
+    const all = ts.patches.map((p) => p.name);
+    // Leave out the patches that are never loaded (src/prove/holders.ts), once Z3 has checked
+    // the invariant that keeps them out; then the patches that cannot influence the claim
+    // (src/prove/relevance.ts).
+    let loadable: ReadonlySet<string> = universe;
+    const whole = ts;
+    const h = opts.leaveOutNeverLoaded === false ? null : timed(() => holders(whole));
+    if (Date.now() >= opts.deadline) return timedOut();
+    if (h !== null && h.neverLoaded.length > 0) {
+      const until = Math.min(opts.deadline, Date.now() + (opts.deadline - Date.now()) / 4);
+      const absent = new Set(h.neverLoaded);
+      const checked = await checkInductive(ts, (s) => holdersInvariant(h, s), absent, until);
+      if (checked !== null) {
+        premises = checked.map((q) => ({
+          ...q,
+          name: q.name === 'initiation' ? 'never-loaded-initiation' : 'never-loaded-consecution',
+        }));
+        const never = new Set(h.neverLoaded.map((x) => whole.patch(x).name));
+        loadable = new Set([...universe].filter((n) => !never.has(n)));
+        const smaller = encode(loadable);
+        if (smaller === null) return timedOut();
+        ({ ts, bad } = smaller);
+      }
+    }
+    const cone = relevantPatches(ts, bad, opts.deadline);
+    if (cone === null) return timedOut();
+    const reduced = ts;
+    const relevant = new Set(cone.map((x) => reduced.patch(x).name));
+    const kept = new Set([...loadable].filter((n) => relevant.has(n)));
+    for (const n of posed.initial.loaded) kept.add(n);
+    if (kept.size < universe.size) {
+      ignored = all.filter((n) => !kept.has(n));
+      if (kept.size < ts.size) {
+        const smaller = encode(kept);
+        if (smaller === null) return timedOut();
+        ({ ts, bad } = smaller);
+      }
+    }
   }
-  const { ts, bad, ignored } = setup;
   let depth = 0;
   const stats = (): EngineStats => ({
     universe: ts.size,
@@ -194,6 +245,13 @@ export async function decide(
     depth,
     solverChecks: solverChecks() - checksBefore,
     ms: performance.now() - started,
+  });
+
+  /** A proof over the system without the patches never loaded is one with the premises. */
+  const proved = (proof: Proof): Decision => ({
+    kind: 'proved',
+    proof: { ...proof, queries: [...premises, ...proof.queries] },
+    stats: stats(),
   });
 
   if (ts.initialState().inst(bad) === TRUE) return { kind: 'refuted', path: [], stats: stats() };
@@ -213,7 +271,7 @@ export async function decide(
   try {
     if (bad === FALSE) {
       const proof = await verifyInvariant(ts, bad, TRUE, 'static', deadline);
-      if (proof !== null) return { kind: 'proved', proof, stats: stats() };
+      if (proof !== null) return proved(proof);
     }
     const quick = opts.quickDepth ?? 8;
     let spacerBudget = Math.max(500, (deadline - Date.now()) / 20);
@@ -235,7 +293,7 @@ export async function decide(
           (until) => inductiveClaim(ts, bad, until),
           slice((deadline - Date.now()) / 2),
         );
-        if (proof !== null) return { kind: 'proved', proof, stats: stats() };
+        if (proof !== null) return proved(proof);
       }
       // Spacer once bounded model checking has reached depth `quick` or spent a second (short
       // counterexamples are cheaper to find that way), then again whenever bounded model
@@ -248,7 +306,7 @@ export async function decide(
         opts.progress?.(`no counterexample of ${k} operations; looking for an inductive invariant`);
         spacerRuns++;
         const r = await spacer(ts, bad, slice(spacerBudget));
-        if (r.kind === 'proved') return { kind: 'proved', proof: r.proof, stats: stats() };
+        if (r.kind === 'proved') return proved(r.proof);
         if (r.kind === 'refutable') spacerRefutes = true;
         else spacerBudget *= 2;
         bmcSince = performance.now();
@@ -412,8 +470,8 @@ async function spacer(
 }
 
 /** The successor of the variable state, with every order pair it reads registered. */
-function oneStep(ts: TransitionSystem): StateTerms {
-  const s = ts.variables(STATE);
+function oneStep(ts: TransitionSystem, from?: StateTerms): StateTerms {
+  const s = from ?? ts.variables(STATE);
   const next = ts.successor(s, ts.selector(null));
   // Building the successor may read order pairs not seen before; repeat until none is new.
   for (let n = -1; n !== ts.orderPairs().length; ) {
@@ -421,6 +479,102 @@ function oneStep(ts: TransitionSystem): StateTerms {
     ts.components(next);
   }
   return next;
+}
+
+/**
+ * `inv` (over the state variables) after one step from `from` (default the state variables);
+ * `true` stays `true` without the step.
+ */
+function afterStep(ts: TransitionSystem, inv: Term, from?: StateTerms): Term {
+  if (inv === TRUE) return TRUE;
+  const next = oneStep(ts, from);
+  const vars = ts.stateVariables(STATE);
+  const values = ts.components(next);
+  const byName = new Map<string, Term>();
+  vars.forEach((v, i) => {
+    if (v.kind === 'var') byName.set(v.name, values[i] ?? FALSE);
+  });
+  for (const name of freeVars([inv]).keys()) {
+    if (!byName.has(name)) throw new Error(`the invariant reads \`${name}\`, not a state variable`);
+  }
+  return new Substitution((name) => byName.get(name)).apply(inv);
+}
+
+/**
+ * `inv` after one step from `from`, building only the components of the successor that `inv`
+ * reads (per-patch components and `rev`; an invariant over order pairs takes the full step).
+ */
+function afterStepLazily(ts: TransitionSystem, inv: Term, from: StateTerms): Term {
+  const next = ts.successor(from, ts.selector(null));
+  const byName = new Map<string, () => Term>();
+  for (let x = 0; x < ts.size; x++) {
+    byName.set(ts.varName(STATE, 'ld', x), () => next.ld(x));
+    byName.set(ts.varName(STATE, 'on', x), () => next.on(x));
+    byName.set(ts.varName(STATE, 'tp', x), () => next.tp(x));
+    byName.set(ts.varName(STATE, 'tu', x), () => next.tu(x));
+  }
+  byName.set(`${STATE}rev`, () => next.rev());
+  const names = [...freeVars([inv]).keys()];
+  if (!names.every((n) => byName.has(n))) return afterStep(ts, inv, from);
+  return new Substitution((name) => byName.get(name)?.()).apply(inv);
+}
+
+/**
+ * The checked queries showing that the invariant `inv(s)` holds in every reachable configuration, where it says in
+ * particular that the patches of `absent` are not loaded, not on klp_patches and in no
+ * transition: its initiation and consecution queries, each checked from its SMT-LIB text by a
+ * fresh solver, are unsatisfiable. Consecution is asked from the states where the patches of
+ * `absent` are absent (what the invariant says of them), so that it does not grow with them.
+ * Null when one is satisfiable or the time runs out first.
+ *
+ * @example
+ * await checkInductive(ts, (s) => holdersInvariant(h, s), new Set(h.neverLoaded), Date.now() + 10_000) // two queries, or null
+ */
+export async function checkInductive(
+  ts: TransitionSystem,
+  inv: (s: StateTerms) => Term,
+  absent: ReadonlySet<number>,
+  deadline: number,
+): Promise<CertificateQuery[] | null> {
+  const full = inv(ts.variables(STATE));
+  const from = ts.variables(STATE, absent);
+  const questions: Omit<CertificateQuery, 'smtlib'>[] = [
+    {
+      name: 'initiation',
+      description: 'the initial configuration satisfies the invariant',
+      assertions: [
+        { name: 'initial', term: ts.initialCube(STATE) },
+        { name: 'not-invariant', term: not(full) },
+      ],
+    },
+    {
+      name: 'consecution',
+      description: 'every operation from a configuration satisfying the invariant leads to one',
+      assertions: [
+        { name: 'invariant', term: inv(from) },
+        { name: 'not-invariant-after-step', term: not(afterStepLazily(ts, full, from)) },
+      ],
+    },
+  ];
+  const queries: CertificateQuery[] = [];
+  try {
+    for (const q of questions) {
+      const smtlib = toSmtlib(q.assertions, {
+        expected: 'unsat',
+        description: `${q.name}: ${q.description}`,
+        getUnsatCore: false,
+      });
+      if (!q.assertions.some((a) => a.term === FALSE)) {
+        const r = await checkSmtlib(smtlib, { timeoutMs: remaining(deadline) });
+        if (r.kind !== 'unsat') return null;
+      }
+      queries.push({ ...q, smtlib });
+    }
+    return queries;
+  } catch (e) {
+    if (e instanceof Timeout) return null;
+    throw e;
+  }
 }
 
 /**
@@ -440,22 +594,7 @@ export async function verifyInvariant(
 ): Promise<Proof | null> {
   const s = ts.variables(STATE);
   const badS = s.inst(bad);
-  // The invariant after one step; `true` stays `true` without building the step.
-  let invNext: Term = TRUE;
-  if (inv !== TRUE) {
-    const next = oneStep(ts);
-    const vars = ts.stateVariables(STATE);
-    const values = ts.components(next);
-    const byName = new Map<string, Term>();
-    vars.forEach((v, i) => {
-      if (v.kind === 'var') byName.set(v.name, values[i] ?? FALSE);
-    });
-    for (const name of freeVars([inv]).keys()) {
-      if (!byName.has(name))
-        throw new Error(`the invariant reads \`${name}\`, not a state variable`);
-    }
-    invNext = new Substitution((name) => byName.get(name)).apply(inv);
-  }
+  const invNext = afterStep(ts, inv);
   const questions: Omit<CertificateQuery, 'smtlib'>[] = [
     {
       name: 'initiation',

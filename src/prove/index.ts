@@ -7,6 +7,7 @@
 export type { TransitionMode } from '../model/system.ts';
 export {
   type CertificateQuery,
+  checkInductive,
   type Decision,
   decide,
   type EngineOptions,
@@ -17,6 +18,7 @@ export {
   STATE,
   verifyInvariant,
 } from './engine.ts';
+export { type Holders, holders, holdersInvariant } from './holders.ts';
 export { type Drop, type MinimalSet, minimalSet } from './minimize.ts';
 export { type OwnershipClaim, ownershipBad, ownershipViolated } from './ownership.ts';
 export {

@@ -313,9 +313,12 @@ export class TransitionSystem {
     return new ConcreteState(this, sys);
   }
 
-  /** The state as variables named `<prefix>on.<patch>` and so on. */
-  variables(prefix: string): VariableState {
-    return new VariableState(this, prefix);
+  /**
+   * The state as variables named `<prefix>on.<patch>` and so on; the patches of `absent` are
+   * not loaded, not on klp_patches and in no transition (their components are `false`).
+   */
+  variables(prefix: string, absent?: ReadonlySet<number>): VariableState {
+    return new VariableState(this, prefix, absent);
   }
 
   /** The state after one step chosen by `selector` (a bit-vector of {@link selectorWidth}). */
@@ -625,10 +628,12 @@ class ConcreteState extends StateBase {
  */
 export class VariableState extends StateBase {
   private readonly prefix: string;
+  private readonly absent: ReadonlySet<number>;
 
-  constructor(ts: TransitionSystem, prefix: string) {
+  constructor(ts: TransitionSystem, prefix: string, absent: ReadonlySet<number> = new Set()) {
     super(ts);
     this.prefix = prefix;
+    this.absent = absent;
   }
 
   private v(component: string, x: number, y?: number): Term {
@@ -636,19 +641,19 @@ export class VariableState extends StateBase {
   }
 
   ld(x: number): Term {
-    return this.v('ld', x);
+    return this.absent.has(x) ? FALSE : this.v('ld', x);
   }
 
   on(x: number): Term {
-    return this.v('on', x);
+    return this.absent.has(x) ? FALSE : this.v('on', x);
   }
 
   tp(x: number): Term {
-    return this.ts.manual ? this.v('tp', x) : FALSE;
+    return this.ts.manual && !this.absent.has(x) ? this.v('tp', x) : FALSE;
   }
 
   tu(x: number): Term {
-    return this.ts.manual ? this.v('tu', x) : FALSE;
+    return this.ts.manual && !this.absent.has(x) ? this.v('tu', x) : FALSE;
   }
 
   rev(): Term {
@@ -656,7 +661,8 @@ export class VariableState extends StateBase {
   }
 
   below(a: number, b: number): Term {
-    if (a === b) return FALSE;
+    // An order is meaningful only while both are on klp_patches.
+    if (a === b || this.absent.has(a) || this.absent.has(b)) return FALSE;
     this.ts.notePair(a, b);
     return a < b ? this.v('bl', a, b) : not(this.v('bl', b, a));
   }

@@ -9,7 +9,7 @@ import { loadCatalogFile } from '../../src/ingest/index.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import { formatOp } from '../../src/model/op.ts';
 import { patch } from '../../src/model/patch.ts';
-import { proveInvariant, proveLoadable } from '../../src/prove/index.ts';
+import { decide, pose, proveInvariant, proveLoadable } from '../../src/prove/index.ts';
 import { proveSummary } from '../../src/report/prove.ts';
 import { checkedRuleSet, rulesNamed } from '../support/rules.ts';
 
@@ -171,7 +171,27 @@ describe('claims that need an invariant stronger than themselves', () => {
         transitions,
       });
       expect(r.verdict).toBe('proved');
-      expect(r.certificate?.method).toBe(method);
+      // The blocker is never loaded (src/prove/holders.ts): left out, the claim folds to false,
+      // and the certificate carries the queries that justify leaving it out.
+      expect(r.certificate?.method).toBe('static');
+      expect(r.certificate?.ignored).toContain('blocker');
+      expect(r.certificate?.files.map((f) => f.name)).toEqual(
+        expect.arrayContaining(['never-loaded-initiation.smt2', 'never-loaded-consecution.smt2']),
+      );
+      // Without leaving it out, the proof needs the stronger invariant.
+      const posed = pose({
+        catalog: cat,
+        ruleSet: blockDisable,
+        transitions,
+        initial,
+        claim: { kind: 'loadable', patch: 'target' },
+      });
+      if (posed.kind !== 'ok') throw new Error(posed.error.message);
+      const d = await decide(posed.value, new Set(posed.value.candidates), {
+        deadline: Date.now() + 60_000,
+        leaveOutNeverLoaded: false,
+      });
+      expect(d.kind === 'proved' && d.proof.method).toBe(method);
       const oracle = provesLoadable(cat, rulesNamed('block-disable'), 'target', {
         transitions,
         initial,
