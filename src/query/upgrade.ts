@@ -27,7 +27,7 @@ import type { System, TransitionMode } from '../model/system.ts';
 import { type Decidable, decide, type Proof, type ProofMethod } from '../prove/engine.ts';
 import { symbolicRules } from '../prove/problem.ts';
 import { DEFAULT_TIMEOUT_MS } from '../prove/prove.ts';
-import { and, bvult, not } from '../smt/factory.ts';
+import { and, bvult, FALSE, not } from '../smt/factory.ts';
 import type { SymConfig, SymInstalled } from '../smt/symbolic.ts';
 import type { Term } from '../smt/term.ts';
 import type { TransitionSystem } from '../smt/transition.ts';
@@ -113,6 +113,9 @@ function entryOf(ts: TransitionSystem, cfg: SymConfig, name: string): SymInstall
 
 /** {@link isTarget} as a template over the transition system's configuration. */
 function targetTerm(ts: TransitionSystem, to: readonly string[]): Term {
+  // A target patch the engine left out was proved never loaded (src/prove/holders.ts, with
+  // its premises in the certificate): no configuration of this system is the target.
+  if (to.some((name) => !ts.index.has(name))) return FALSE;
   return ts.template((cfg) => {
     const parts: Term[] = [];
     for (const p of ts.patches)
@@ -295,9 +298,10 @@ async function explain(
     };
   }
   for (const q of to.filter((n) => !from.includes(n))) {
-    const enabled = await decideClaim((ts) => {
-      return ts.template((cfg) => entryOf(ts, cfg, q).enabled);
-    });
+    const enabled = await decideClaim((ts) =>
+      // Left out by the engine: proved never loaded, so never enabled.
+      ts.index.has(q) ? ts.template((cfg) => entryOf(ts, cfg, q).enabled) : FALSE,
+    );
     if (enabled.kind !== 'proved') continue;
     return {
       kind: 'never-enabled',

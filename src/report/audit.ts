@@ -87,6 +87,8 @@ export function findingMessage(f: Finding): string {
         case 'conflicts':
           return 'the conflict enumeration did not finish: more conflicts may exist';
         case 'reverted-functions':
+          if (f.subject === '')
+            return 'the search for reverted functions did not finish: more reverts may exist';
           return `whether ${f.subject.split(' over ').map(q).join(' can revert functions of ')} in a reachable configuration was not decided (the stack of the second alone is not known to be reachable)`;
         default:
           return assertNever(f.what, 'undecided part');

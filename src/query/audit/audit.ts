@@ -235,6 +235,7 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
     upgrades,
     policies: input.policies,
     matrix,
+    deadline,
   });
   const revertedMs = performance.now() - t3;
   const fs = findings({
@@ -251,7 +252,8 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
     !matrixLeftOut &&
     patches.every((p) => p.verdict !== 'unknown') &&
     upgrades.every((c) => c.verdict !== 'unknown') &&
-    conflicts.status === 'complete';
+    conflicts.status === 'complete' &&
+    reverted.complete;
   return {
     kind: 'ok',
     result: {

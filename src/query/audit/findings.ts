@@ -338,6 +338,16 @@ export function findings(input: FindingInput): Finding[] {
       location: at(u.cumulative),
     });
   }
+  if (input.reverted !== null && input.reverted !== undefined && !input.reverted.complete) {
+    out.push({
+      kind: 'undecided',
+      severity: 'note',
+      what: 'reverted-functions',
+      subject: '',
+      patches: [],
+      location: null,
+    });
+  }
   if (!input.conflictsComplete) {
     out.push({
       kind: 'undecided',

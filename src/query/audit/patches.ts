@@ -29,6 +29,7 @@ import type { System } from '../../model/system.ts';
 import { decide } from '../../prove/engine.ts';
 import { minimalSet } from '../../prove/minimize.ts';
 import { pose } from '../../prove/problem.ts';
+import { FALSE } from '../../smt/factory.ts';
 import type { SymbolicRules } from '../../smt/symbolic.ts';
 import type { TransitionSystem } from '../../smt/transition.ts';
 
@@ -325,8 +326,8 @@ async function isDead(
       ts.template((cfg) => {
         const x = ts.index.get(patch);
         const e = x === undefined ? undefined : cfg.patches[x];
-        if (e === undefined) throw new Error(`patch \`${patch}\` is not in the transition system`);
-        return e.enabled;
+        // Left out by the engine: proved never loaded (src/prove/holders.ts), so never enabled.
+        return e === undefined ? FALSE : e.enabled;
       }),
   };
   const all = new Set(ctx.catalog.patches.map((p) => p.name));

@@ -74,6 +74,8 @@ export interface RevertedResult {
    * is unreachable and no deployed stack showed the revert).
    */
   readonly undecided: readonly { readonly cumulative: string; readonly replaced: string }[];
+  /** False when the deadline passed before every replaced patch's stack was looked at. */
+  readonly complete: boolean;
 }
 
 export interface RevertedInput {
@@ -88,6 +90,8 @@ export interface RevertedInput {
   readonly policies: readonly CheckedRuleSet[];
   /** The conflict enumeration's load matrix, when it ran: its steps are not taken again. */
   readonly matrix?: LoadMatrix | null;
+  /** `Date.now()` after which no further replaced patch is looked at (the audit's deadline). */
+  readonly deadline?: number;
 }
 
 /**
@@ -226,8 +230,15 @@ export function revertedFunctions(
     }
   }
   const pending: RevertedPair[] = [];
+  const deadline = input.deadline ?? Number.POSITIVE_INFINITY;
+  let complete = true;
   for (const l of cat.patches) {
     if (l.functions.length === 0) continue;
+    // One replaced patch's row costs a step per catalog patch: n² in all, so it stops here.
+    if (Date.now() >= deadline) {
+      complete = false;
+      break;
+    }
     const alone = step(EMPTY_SYSTEM, { kind: 'insmod', patch: l.name }, opts);
     // INVARIANT: from the empty system `insmod L` leaves exactly [L] or fails.
     if (alone.result !== 'ok' || alone.system.klpPatches.length !== 1) continue;
@@ -253,7 +264,13 @@ export function revertedFunctions(
     if (input.deployed === null || reach.get(l.name) === 'reachable') record(pairs);
     else pending.push(...pairs);
   }
-  for (const d of input.deployed ?? []) record(pairsFrom(d.system));
+  for (const d of input.deployed ?? []) {
+    if (Date.now() >= deadline) {
+      complete = false;
+      break;
+    }
+    record(pairsFrom(d.system));
+  }
   const undecided = pending
     .filter((p) => !found.has(key(p.cumulative, p.replaced)))
     .map((p) => ({ cumulative: p.cumulative, replaced: p.replaced }));
@@ -261,5 +278,5 @@ export function revertedFunctions(
   const pairs = [...found.values()].sort(
     (a, b) => rank(a.cumulative) - rank(b.cumulative) || rank(a.replaced) - rank(b.replaced),
   );
-  return { pairs, undecided };
+  return { pairs, undecided, complete };
 }

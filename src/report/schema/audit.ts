@@ -112,7 +112,11 @@ export const finding = z
       kind: z.literal('undecided'),
       severity: z.literal('note'),
       what: z.enum(['patch', 'upgrade', 'conflicts', 'reverted-functions']),
-      subject: z.string().describe('a patch, `from -> to`, or empty for the conflicts'),
+      subject: z
+        .string()
+        .describe(
+          'a patch, `from -> to`, `cumulative over replaced`, or empty for the conflicts or the reverted-functions search as a whole',
+        ),
       ...findingTail,
     }),
   ])

@@ -157,6 +157,7 @@ describe('audit catalog', () => {
       '--format',
       'json',
     );
+    expect([1, 3], r.err).toContain(r.status);
     const doc = JSON.parse(r.out);
     expect(doc.complete).toBe(false);
     if (doc.findings.some((f: { severity: string }) => f.severity === 'error'))
