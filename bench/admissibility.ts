@@ -18,7 +18,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { compileAdmission } from '../src/eval/admission.ts';
 import { kernelRules, referenceKernelRules } from '../src/eval/kernel-rules.ts';
-import { loadRuleSet } from '../src/lang/load.ts';
+import { loadRuleSet } from '../src/ingest/rule-file.ts';
 import type { Catalog } from '../src/model/catalog.ts';
 import { getState, type Patch } from '../src/model/patch.ts';
 import type { System } from '../src/model/system.ts';

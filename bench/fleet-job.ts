@@ -17,7 +17,7 @@ import { bufferIo } from '../src/cli/io.ts';
 import { main } from '../src/cli/main.ts';
 import { kernelRules } from '../src/eval/index.ts';
 import { installStack } from '../src/kernel/index.ts';
-import { loadRuleSet } from '../src/lang/load.ts';
+import { loadRuleSet } from '../src/ingest/rule-file.ts';
 import { isEnabled, type System } from '../src/model/system.ts';
 import { catalogYaml, generateBench } from './generate.ts';
 

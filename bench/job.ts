@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import { kernelRules } from '../src/eval/index.ts';
 import { provesLoadable } from '../src/explore/index.ts';
-import { loadRuleSet } from '../src/lang/load.ts';
+import { loadRuleSet } from '../src/ingest/rule-file.ts';
 import { catalog } from '../src/model/catalog.ts';
 import { patch } from '../src/model/patch.ts';
 import type { TransitionMode } from '../src/model/system.ts';

@@ -2,7 +2,7 @@
  * The concrete evaluator's public API: load a rule set, use it as the simulator's
  * `KernelRules`, explain decisions, audit systems and catalogs.
  */
-export { type Loaded, loadRuleSet } from '../lang/load.ts';
+export { type Loaded, loadRuleSet } from '../ingest/rule-file.ts';
 export {
   evalInvariant,
   evalInvariants,

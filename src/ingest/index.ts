@@ -1,5 +1,5 @@
 /**
- * Input files to model: catalog and plan files (YAML or JSON), validated with every problem
+ * Input files to model: catalog and plan files (YAML or JSON) and rule files, validated with every problem
  * reported as a diagnostic pointing into the file.
  */
 
@@ -21,3 +21,4 @@ export {
   parsePlanBytes,
 } from './plan.ts';
 export type { Loaded } from './reporter.ts';
+export { loadRuleSet, RULE_DIRS, ruleSetNames } from './rule-file.ts';

@@ -1,5 +1,6 @@
 /**
- * The rule language front end: parse, check, print, load.
+ * The rule language front end: parse, check, print (rule files are read by
+ * `src/ingest/rule-file.ts`).
  */
 export type * from './ast.ts';
 export {
@@ -11,7 +12,6 @@ export {
   compileRuleSet,
 } from './checker.ts';
 export { type CodeInfo, LANG_CODES, type LangCode } from './codes.ts';
-export { type Loaded, loadRuleSet, PACKAGE_ROOT, ruleSetNames } from './load.ts';
 export { parseExpression, parseRuleSet } from './parser.ts';
 export { printExpr, printRuleSet } from './printer.ts';
 export { ATTRIBUTES, type AttributeInfo, type Type } from './types.ts';

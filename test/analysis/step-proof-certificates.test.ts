@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateFiles, provePlan } from '../../src/analysis/step-proof.ts';
 import { loadPlanFile } from '../../src/ingest/index.ts';
-import { loadRuleSet } from '../../src/lang/load.ts';
+import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 
 const PLANS = [
   'examples/selftests/incompatible-cumulative.plan.yaml',

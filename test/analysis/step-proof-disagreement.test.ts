@@ -3,7 +3,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { proveStep, StepProofDisagreement } from '../../src/analysis/step-proof.ts';
 import type { Verdict } from '../../src/kernel/rules.ts';
-import { loadRuleSet } from '../../src/lang/load.ts';
+import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 import { catalog } from '../../src/model/catalog.ts';
 import { patch } from '../../src/model/patch.ts';
 import type { System } from '../../src/model/system.ts';

@@ -14,7 +14,7 @@ import {
 import { stepModel } from '../../src/analysis/step-proof-facts.ts';
 import { kernelRules } from '../../src/eval/kernel-rules.ts';
 import type { CheckedRuleSet } from '../../src/lang/checker.ts';
-import { loadRuleSet } from '../../src/lang/load.ts';
+import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import type { Op } from '../../src/model/op.ts';
 import type { Patch } from '../../src/model/patch.ts';

@@ -10,7 +10,7 @@ import {
 } from '../../src/analysis/step-proof.ts';
 import { loadPlanFile } from '../../src/ingest/index.ts';
 import type { CheckedRuleSet } from '../../src/lang/checker.ts';
-import { loadRuleSet } from '../../src/lang/load.ts';
+import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 import { catalog } from '../../src/model/catalog.ts';
 import { patch } from '../../src/model/patch.ts';
 import type { System } from '../../src/model/system.ts';

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generateCatalog } from '../../bench/generate.ts';
-import { loadRuleSet } from '../../src/lang/load.ts';
+import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 import { conflictRules, findConflicts } from '../../src/query/conflicts.ts';
 import { loadMatrix } from '../../src/query/conflicts-replay.ts';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileRuleSet } from '../../src/lang/checker.ts';
 import { LANG_CODES } from '../../src/lang/codes.ts';
-import { type Loaded, loadRuleSet } from '../../src/lang/load.ts';
+import { type Loaded, loadRuleSet } from '../../src/ingest/rule-file.ts';
 import { type Diagnostic, renderDiagnostic } from '../../src/source/diagnostic.ts';
 import { Source } from '../../src/source/source.ts';
 

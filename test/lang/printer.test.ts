@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadRuleSet, ruleSetNames } from '../../src/lang/load.ts';
+import { loadRuleSet, ruleSetNames } from '../../src/ingest/rule-file.ts';
 import { parseExpression, parseRuleSet } from '../../src/lang/parser.ts';
 import { printExpr, printRuleSet } from '../../src/lang/printer.ts';
 import { Source } from '../../src/source/source.ts';

@@ -3,7 +3,7 @@
  * rules carry the wording of commit 92c9abf5 (Documentation/livepatch/system-state.rst).
  */
 import { describe, expect, it } from 'vitest';
-import { loadRuleSet, ruleSetNames } from '../../src/lang/load.ts';
+import { loadRuleSet, ruleSetNames } from '../../src/ingest/rule-file.ts';
 
 function load(name: string) {
   const r = loadRuleSet(name);

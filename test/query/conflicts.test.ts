@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { kernelRules } from '../../src/eval/index.ts';
 import { loadCatalogFile } from '../../src/ingest/index.ts';
 import { run } from '../../src/kernel/index.ts';
-import { loadRuleSet } from '../../src/lang/load.ts';
+import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import { patch } from '../../src/model/patch.ts';
 import { EMPTY_SYSTEM } from '../../src/model/system.ts';

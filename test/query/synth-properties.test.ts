@@ -22,7 +22,7 @@ import { kernelRules } from '../../src/eval/index.ts';
 import { explore, provesLoadable } from '../../src/explore/index.ts';
 import { installStack, type KernelRules, step } from '../../src/kernel/index.ts';
 import type { CheckedRuleSet } from '../../src/lang/checker.ts';
-import { loadRuleSet } from '../../src/lang/load.ts';
+import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import { type KlpState, type Patch, patch } from '../../src/model/patch.ts';
 import type { System, TransitionMode } from '../../src/model/system.ts';

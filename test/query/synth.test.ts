@@ -9,7 +9,7 @@ import { kernelRules } from '../../src/eval/index.ts';
 import { provesLoadable } from '../../src/explore/index.ts';
 import { loadCatalogFile } from '../../src/ingest/index.ts';
 import type { CheckedRuleSet } from '../../src/lang/checker.ts';
-import { loadRuleSet } from '../../src/lang/load.ts';
+import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import { formatOp } from '../../src/model/op.ts';
 import { type Patch, patch } from '../../src/model/patch.ts';

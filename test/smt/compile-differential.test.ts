@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { evalInvariant, evalPolicy } from '../../src/eval/audit.ts';
 import { explainDisable, explainEnable, kernelRules } from '../../src/eval/kernel-rules.ts';
 import type { CheckedRuleSet } from '../../src/lang/checker.ts';
-import { loadRuleSet, ruleSetNames } from '../../src/lang/load.ts';
+import { loadRuleSet, ruleSetNames } from '../../src/ingest/rule-file.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import { type KlpFunc, type Patch, patch } from '../../src/model/patch.ts';
 import type { System } from '../../src/model/system.ts';

@@ -6,7 +6,7 @@ import { generateCatalog } from '../../bench/generate.ts';
 import { evalPolicy } from '../../src/eval/audit.ts';
 import { kernelRules } from '../../src/eval/kernel-rules.ts';
 import { type CheckedRuleSet, compileRuleSet } from '../../src/lang/checker.ts';
-import { loadRuleSet } from '../../src/lang/load.ts';
+import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 import { catalog } from '../../src/model/catalog.ts';
 import { patch } from '../../src/model/patch.ts';
 import { EMPTY_SYSTEM, type System } from '../../src/model/system.ts';

@@ -4,7 +4,7 @@
  * counterexample, or left unknown when the time runs out (src/prove/).
  */
 import { formatFunction } from '../../eval/value.ts';
-import { loadRuleSet } from '../../lang/load.ts';
+import { loadRuleSet } from '../../ingest/rule-file.ts';
 import type { Catalog } from '../../model/catalog.ts';
 import type { KlpFunc } from '../../model/patch.ts';
 import {

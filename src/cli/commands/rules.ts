@@ -3,7 +3,7 @@
  * and what they say, and the diagnostics of rule files being written.
  */
 import type { CheckedRule, CheckedRuleSet } from '../../lang/checker.ts';
-import { loadRuleSet, ruleSetNames } from '../../lang/load.ts';
+import { loadRuleSet, ruleSetNames } from '../../ingest/rule-file.ts';
 import { printBinder, printExpr } from '../../lang/printer.ts';
 import { rulesCheckJson, rulesListJson } from '../../report/rules.ts';
 import { wrap } from '../../report/wrap.ts';

@@ -1,5 +1,7 @@
 /**
  * Finding and reading rule files: `loadRuleSet('upstream')` or `loadRuleSet('path/x.klp')`.
+ * Reading belongs here, with the other input files (through `fs.ts`); parsing and checking the
+ * text is the rule language's (`src/lang/checker.ts` `compileRuleSet`).
  *
  * Names resolve to `rules/kernel/<name>.klp`, then `rules/policy/<name>.klp`, relative to the
  * package root (not the working directory), so the shipped rule sets are found from anywhere.
@@ -7,13 +9,13 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { DEFAULT_MAX_INPUT_BYTES, readTextFile } from '../ingest/fs.ts';
+import { type CheckedRuleSet, compileRuleSet } from '../lang/checker.ts';
+import { langDiagnostic } from '../lang/codes.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import type { Loaded } from '../source/diagnostic.ts';
 import { Source } from '../source/source.ts';
 import { didYouMean } from '../source/suggest.ts';
-import { type CheckedRuleSet, compileRuleSet } from './checker.ts';
-import { langDiagnostic } from './codes.ts';
+import { DEFAULT_MAX_INPUT_BYTES, readTextFile } from './fs.ts';
 
 /** The package root: rule sets ship in `<root>/rules`. */
 export { PACKAGE_ROOT } from '../package-root.ts';
