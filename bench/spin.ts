@@ -35,7 +35,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kernelRules } from '../src/eval/index.ts';
 import { provesLoadable } from '../src/explore/index.ts';
-import { loadRuleSet } from '../src/lang/load.ts';
+import { loadRuleSet } from '../src/ingest/rule-file.ts';
 import type { Catalog } from '../src/model/catalog.ts';
 import type { Patch } from '../src/model/patch.ts';
 import type { JobResult, LoadableJob } from './job.ts';

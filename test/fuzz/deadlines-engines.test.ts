@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generateCatalog } from '../../bench/generate.ts';
-import { loadRuleSet } from '../../src/lang/load.ts';
+import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 import type { TransitionMode } from '../../src/model/system.ts';
 import { proveInvariant, proveLoadable } from '../../src/prove/prove.ts';
 import { auditCatalog } from '../../src/query/audit/audit.ts';
