@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { bufferIo } from '../src/cli/io.ts';
 import { main } from '../src/cli/main.ts';
 import { kernelRules } from '../src/eval/index.ts';
-import { installStack } from '../src/kernel/index.ts';
 import { loadRuleSet } from '../src/ingest/rule-file.ts';
+import { installStack } from '../src/kernel/index.ts';
 import { isEnabled, type System } from '../src/model/system.ts';
 import { catalogYaml, generateBench } from './generate.ts';
 

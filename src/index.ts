@@ -34,9 +34,9 @@ export {
   parsePlan,
   type SourcedCatalog,
 } from './ingest/index.ts';
+export { loadRuleSet, ruleSetNames } from './ingest/rule-file.ts';
 export { type KernelRules, step } from './kernel/index.ts';
 export type { CheckedRuleSet } from './lang/checker.ts';
-export { loadRuleSet, ruleSetNames } from './ingest/rule-file.ts';
 export type { Catalog } from './model/catalog.ts';
 export type { Patch } from './model/patch.ts';
 export type { System } from './model/system.ts';

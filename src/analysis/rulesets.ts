@@ -9,9 +9,9 @@ import { kernelRules } from '../eval/index.ts';
 import { isInside, readerLimits } from '../ingest/fs.ts';
 import { reportOutside } from '../ingest/plan.ts';
 import { Reporter } from '../ingest/reporter.ts';
+import { loadRuleSet } from '../ingest/rule-file.ts';
 import type { KernelRules } from '../kernel/rules.ts';
 import type { CheckedRuleSet } from '../lang/checker.ts';
-import { loadRuleSet } from '../ingest/rule-file.ts';
 import type { Diagnostic } from '../source/diagnostic.ts';
 import type { Source, Span } from '../source/source.ts';
 

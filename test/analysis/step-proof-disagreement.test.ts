@@ -2,8 +2,8 @@
 // internal error that names the step. The evaluator is replaced by a wrong one to provoke it.
 import { describe, expect, it, vi } from 'vitest';
 import { proveStep, StepProofDisagreement } from '../../src/analysis/step-proof.ts';
-import type { Verdict } from '../../src/kernel/rules.ts';
 import { loadRuleSet } from '../../src/ingest/rule-file.ts';
+import type { Verdict } from '../../src/kernel/rules.ts';
 import { catalog } from '../../src/model/catalog.ts';
 import { patch } from '../../src/model/patch.ts';
 import type { System } from '../../src/model/system.ts';

@@ -13,8 +13,8 @@ import {
 } from '../../src/analysis/step-proof.ts';
 import { stepModel } from '../../src/analysis/step-proof-facts.ts';
 import { kernelRules } from '../../src/eval/kernel-rules.ts';
-import type { CheckedRuleSet } from '../../src/lang/checker.ts';
 import { loadRuleSet } from '../../src/ingest/rule-file.ts';
+import type { CheckedRuleSet } from '../../src/lang/checker.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import type { Op } from '../../src/model/op.ts';
 import type { Patch } from '../../src/model/patch.ts';

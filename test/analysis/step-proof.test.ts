@@ -9,8 +9,8 @@ import {
   type StepProofResult,
 } from '../../src/analysis/step-proof.ts';
 import { loadPlanFile } from '../../src/ingest/index.ts';
-import type { CheckedRuleSet } from '../../src/lang/checker.ts';
 import { loadRuleSet } from '../../src/ingest/rule-file.ts';
+import type { CheckedRuleSet } from '../../src/lang/checker.ts';
 import { catalog } from '../../src/model/catalog.ts';
 import { patch } from '../../src/model/patch.ts';
 import type { System } from '../../src/model/system.ts';

@@ -2,10 +2,10 @@
  * Helpers for evaluator tests: shipped rule sets, systems and catalogs in one line.
  */
 import { kernelRules } from '../../src/eval/kernel-rules.ts';
+import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 import type { KernelRules, Verdict, Violation } from '../../src/kernel/rules.ts';
 import type { Expr } from '../../src/lang/ast.ts';
 import type { CheckedRuleSet } from '../../src/lang/checker.ts';
-import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import type { Patch } from '../../src/model/patch.ts';
 import type { System, Transition } from '../../src/model/system.ts';

@@ -7,9 +7,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type Loaded, loadRuleSet } from '../../src/ingest/rule-file.ts';
 import { compileRuleSet } from '../../src/lang/checker.ts';
 import { LANG_CODES } from '../../src/lang/codes.ts';
-import { type Loaded, loadRuleSet } from '../../src/ingest/rule-file.ts';
 import { type Diagnostic, renderDiagnostic } from '../../src/source/diagnostic.ts';
 import { Source } from '../../src/source/source.ts';
 

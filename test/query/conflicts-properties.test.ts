@@ -11,8 +11,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { kernelRules } from '../../src/eval/index.ts';
-import { type KernelRules, run } from '../../src/kernel/index.ts';
 import { loadRuleSet } from '../../src/ingest/rule-file.ts';
+import { type KernelRules, run } from '../../src/kernel/index.ts';
 import { type Catalog, catalog } from '../../src/model/catalog.ts';
 import { type Patch, patch } from '../../src/model/patch.ts';
 import { EMPTY_SYSTEM } from '../../src/model/system.ts';

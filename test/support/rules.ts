@@ -3,9 +3,9 @@
  * for tests.
  */
 import { kernelRules } from '../../src/eval/index.ts';
+import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 import type { KernelRules } from '../../src/kernel/rules.ts';
 import type { CheckedRuleSet } from '../../src/lang/checker.ts';
-import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 
 /** A shipped rule set, checked; throws when it does not load (a bug in the shipped files). */
 export function checkedRuleSet(name: string): CheckedRuleSet {

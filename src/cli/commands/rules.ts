@@ -2,8 +2,9 @@
  * `klp-verify rules list [NAME|FILE...]` and `klp-verify rules check FILE...`: the rule sets
  * and what they say, and the diagnostics of rule files being written.
  */
-import type { CheckedRule, CheckedRuleSet } from '../../lang/checker.ts';
+
 import { loadRuleSet, ruleSetNames } from '../../ingest/rule-file.ts';
+import type { CheckedRule, CheckedRuleSet } from '../../lang/checker.ts';
 import { printBinder, printExpr } from '../../lang/printer.ts';
 import { rulesCheckJson, rulesListJson } from '../../report/rules.ts';
 import { wrap } from '../../report/wrap.ts';
