@@ -10,6 +10,7 @@
 import type { Domain, Expr } from '../lang/ast.ts';
 import type { CheckedRule } from '../lang/checker.ts';
 import { assertNever } from '../model/op.ts';
+import { tick } from '../source/deadline.ts';
 import { bind, type Env, evalBool, evalDomain, renderTemplate } from './eval.ts';
 import { type EvalResult, formatValue, ok, type Value } from './value.ts';
 
@@ -226,6 +227,8 @@ export function violatedBindings(
   let failed = false;
   /** `next`: the first conjunct of `when` not yet evaluated on this binding. */
   const go = (level: number, at: Env, next: number): void => {
+    // Bindings grow as a power of the catalog: the deadline of `within` stops them.
+    tick();
     let k = next;
     for (; k < cs.length && (needs[k] ?? 0) <= level; k++) {
       const c = cs[k];

@@ -86,6 +86,8 @@ export function findingMessage(f: Finding): string {
           return `the upgrade ${f.subject} was not decided in time`;
         case 'conflicts':
           return 'the conflict enumeration did not finish: more conflicts may exist';
+        case 'policies':
+          return 'the policies were not evaluated in time: no policy violation is reported';
         case 'reverted-functions':
           if (f.subject === '')
             return 'the search for reverted functions did not finish: more reverts may exist';

@@ -18,6 +18,7 @@ import type { SourcedCatalog } from '../../ingest/catalog.ts';
 import type { CheckedRuleSet } from '../../lang/checker.ts';
 import type { Catalog } from '../../model/catalog.ts';
 import { symbolicRules } from '../../prove/problem.ts';
+import { OutOfTime, within } from '../../source/deadline.ts';
 import { type ConflictReport, findConflicts } from '../conflicts.ts';
 import { type Finding, findings } from './findings.ts';
 import {
@@ -228,7 +229,18 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
   const conflictMs = performance.now() - t2;
   progress('');
 
-  const policies = evalAllPolicies(input.policies, cat);
+  // Policies over two or three binders cost a power of the catalog: they stop at the deadline
+  // too, and the audit is then incomplete.
+  let policies: PolicyResult[] = [];
+  let policiesComplete = true;
+  try {
+    policies = within(deadline, 'evaluating the policies', () =>
+      evalAllPolicies(input.policies, cat),
+    );
+  } catch (e) {
+    if (!(e instanceof OutOfTime)) throw e;
+    policiesComplete = false;
+  }
   const t3 = performance.now();
   const reverted = revertedFunctions(ctx, {
     deployed: input.deployed === null ? null : deployed.stacks,
@@ -244,6 +256,7 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
     upgrades,
     conflicts: conflicts.sets,
     conflictsComplete: conflicts.status === 'complete',
+    policiesComplete,
     matrix,
     policies,
     reverted,
@@ -253,7 +266,8 @@ export async function auditCatalog(input: AuditInput): Promise<AuditOutcome> {
     patches.every((p) => p.verdict !== 'unknown') &&
     upgrades.every((c) => c.verdict !== 'unknown') &&
     conflicts.status === 'complete' &&
-    reverted.complete;
+    reverted.complete &&
+    policiesComplete;
   return {
     kind: 'ok',
     result: {

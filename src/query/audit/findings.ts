@@ -111,7 +111,7 @@ export type Finding =
   | {
       readonly kind: 'undecided';
       readonly severity: 'note';
-      readonly what: 'patch' | 'upgrade' | 'conflicts' | 'reverted-functions';
+      readonly what: 'patch' | 'upgrade' | 'conflicts' | 'reverted-functions' | 'policies';
       /**
        * Patch name, or `from -> to`, or empty for the conflict enumeration, or `cumulative over
        * replaced` for a revert seen only from a stack not known to be reachable.
@@ -140,6 +140,8 @@ export interface FindingInput {
   readonly upgrades: readonly UpgradeCell[];
   readonly conflicts: readonly (readonly string[])[];
   readonly conflictsComplete: boolean;
+  /** False when the deadline passed while the policies were evaluated (none is reported). */
+  readonly policiesComplete?: boolean;
   readonly matrix: LoadMatrix | null;
   readonly policies: readonly PolicyResult[];
   /** Functions cumulative patches revert; null: not computed. */
@@ -343,6 +345,16 @@ export function findings(input: FindingInput): Finding[] {
       kind: 'undecided',
       severity: 'note',
       what: 'reverted-functions',
+      subject: '',
+      patches: [],
+      location: null,
+    });
+  }
+  if (input.policiesComplete === false) {
+    out.push({
+      kind: 'undecided',
+      severity: 'note',
+      what: 'policies',
       subject: '',
       patches: [],
       location: null,

@@ -111,7 +111,7 @@ export const finding = z
     z.strictObject({
       kind: z.literal('undecided'),
       severity: z.literal('note'),
-      what: z.enum(['patch', 'upgrade', 'conflicts', 'reverted-functions']),
+      what: z.enum(['patch', 'upgrade', 'conflicts', 'reverted-functions', 'policies']),
       subject: z
         .string()
         .describe(

@@ -115,6 +115,14 @@ function folded(assertions: readonly NamedAssertion[]): CheckResult | null {
   return null;
 }
 
+/** Whether `model` satisfies every assertion. */
+function satisfies(assertions: readonly NamedAssertion[], model: Assignment): boolean {
+  return interpretMany(
+    assertions.map((a) => a.term),
+    model,
+  ).every((v) => v === true);
+}
+
 /** Throws unless `model` satisfies every assertion. */
 function verifyModel(assertions: readonly NamedAssertion[], model: Assignment): void {
   const values = interpretMany(
@@ -211,6 +219,11 @@ async function runCheck(
   const started = performance.now();
   try {
     const answer = await guardedAsync(session, () => target.check(...assumptions));
+    // A `sat` that races the watchdog's interrupt can come with a model Z3 did not finish
+    // (seen under a 50 ms `--timeout`): the time is up, so the question is unknown.
+    if (answer === 'sat' && fired) {
+      return { kind: 'unknown', reason: 'timeout', detail: 'interrupted while building the model' };
+    }
     if (answer !== 'unknown') return { kind: answer };
     const detail = guarded(session, () => target.reasonUnknown());
     const elapsedMs = performance.now() - started;
@@ -304,7 +317,12 @@ export async function check(
           guards.set(term, g);
         }
         guarded(session, () => solver.set('core.minimize', opts.minimizeCore ?? false));
-        const raw = await runCheck(session, solver, [...guards.values()], opts);
+        let raw = await runCheck(session, solver, [...guards.values()], opts);
+        if (raw.kind === 'sat' && !satisfies(assertions, encoder.decode(solver.model(), vars))) {
+          // An interrupt the watchdog of an earlier check sent just as that check ended can
+          // stop this one half-way, with a model Z3 did not finish: ask once more.
+          raw = await runCheck(session, solver, [...guards.values()], opts);
+        }
         switch (raw.kind) {
           case 'sat': {
             const model = encoder.decode(solver.model(), vars);
@@ -439,14 +457,20 @@ class Incremental implements IncrementalSolver {
         }
         lits.push(g);
       }
-      const raw = await runCheck(session, solver, lits, opts);
+      const background = () =>
+        this.scopes.flatMap((s) => s.asserted.map((term) => ({ name: 'background', term })));
+      let raw = await runCheck(session, solver, lits, opts);
+      if (
+        raw.kind === 'sat' &&
+        !satisfies([...background(), ...assumptions], encoder.decode(solver.model(), vars))
+      ) {
+        // As in `check`: an interrupt left over from an earlier check; ask once more.
+        raw = await runCheck(session, solver, lits, opts);
+      }
       switch (raw.kind) {
         case 'sat': {
           const model = encoder.decode(solver.model(), vars);
-          const background = this.scopes.flatMap((s) =>
-            s.asserted.map((term) => ({ name: 'background', term })),
-          );
-          verifyModel([...background, ...assumptions], model);
+          verifyModel([...background(), ...assumptions], model);
           return { kind: 'sat', model };
         }
         case 'unsat': {
