@@ -2,7 +2,6 @@
  * The concrete evaluator's public API: load a rule set, use it as the simulator's
  * `KernelRules`, explain decisions, audit systems and catalogs.
  */
-export { type Loaded, loadRuleSet } from '../ingest/rule-file.ts';
 export {
   evalInvariant,
   evalInvariants,

@@ -5,7 +5,8 @@
  * that no shorter counterexample exists.
  */
 import { expect } from 'vitest';
-import { kernelRules, loadRuleSet } from '../../src/eval/index.ts';
+import { kernelRules } from '../../src/eval/index.ts';
+import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 import { installStack, type KernelRules, run, step } from '../../src/kernel/index.ts';
 import type { Catalog } from '../../src/model/catalog.ts';
 import type { Op, OpResult } from '../../src/model/op.ts';
