@@ -237,6 +237,21 @@ async function runCheck(
   }
 }
 
+/** {@link runCheck}, asked once more when a `sat` comes with a model that does not hold. */
+async function runCheckForModel(
+  session: Session,
+  target: Checkable,
+  assumptions: readonly Z3Bool[],
+  opts: CheckOptions,
+  modelHolds: () => boolean,
+): Promise<RawAnswer> {
+  const raw = await runCheck(session, target, assumptions, opts);
+  if (raw.kind !== 'sat' || modelHolds()) return raw;
+  // An interrupt the watchdog of an earlier check sent just as that check ended can stop this
+  // one half-way, with a model Z3 did not finish: ask once more (the caller still verifies).
+  return runCheck(session, target, assumptions, opts);
+}
+
 // ---------- check: one reused solver, one scope per question ----------
 
 /**
@@ -317,12 +332,9 @@ export async function check(
           guards.set(term, g);
         }
         guarded(session, () => solver.set('core.minimize', opts.minimizeCore ?? false));
-        let raw = await runCheck(session, solver, [...guards.values()], opts);
-        if (raw.kind === 'sat' && !satisfies(assertions, encoder.decode(solver.model(), vars))) {
-          // An interrupt the watchdog of an earlier check sent just as that check ended can
-          // stop this one half-way, with a model Z3 did not finish: ask once more.
-          raw = await runCheck(session, solver, [...guards.values()], opts);
-        }
+        const raw = await runCheckForModel(session, solver, [...guards.values()], opts, () =>
+          satisfies(assertions, encoder.decode(solver.model(), vars)),
+        );
         switch (raw.kind) {
           case 'sat': {
             const model = encoder.decode(solver.model(), vars);
@@ -459,14 +471,9 @@ class Incremental implements IncrementalSolver {
       }
       const background = () =>
         this.scopes.flatMap((s) => s.asserted.map((term) => ({ name: 'background', term })));
-      let raw = await runCheck(session, solver, lits, opts);
-      if (
-        raw.kind === 'sat' &&
-        !satisfies([...background(), ...assumptions], encoder.decode(solver.model(), vars))
-      ) {
-        // As in `check`: an interrupt left over from an earlier check; ask once more.
-        raw = await runCheck(session, solver, lits, opts);
-      }
+      const raw = await runCheckForModel(session, solver, lits, opts, () =>
+        satisfies([...background(), ...assumptions], encoder.decode(solver.model(), vars)),
+      );
       switch (raw.kind) {
         case 'sat': {
           const model = encoder.decode(solver.model(), vars);
