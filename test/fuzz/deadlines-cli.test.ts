@@ -17,6 +17,7 @@ import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { parseCatalog } from '../../src/ingest/catalog.ts';
 import { Source } from '../../src/source/source.ts';
+import { deadlineCatalogOptions } from '../support/deadline-catalog.ts';
 
 const BUDGET_S = 2;
 /** What `--timeout` plus 1 s allows. */
@@ -26,14 +27,7 @@ const dir = mkdtempSync(join(tmpdir(), 'klp-deadlines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function write(name: string, patches: number): string {
-  const g = generateBench({
-    patches,
-    seed: 1,
-    maxStatesPerPatch: 1,
-    functionPool: 1,
-    blockChains: 0,
-    conflicts: 0,
-  });
+  const g = generateBench(deadlineCatalogOptions(patches));
   const path = join(dir, name);
   writeFileSync(path, catalogYaml(g));
   return path;

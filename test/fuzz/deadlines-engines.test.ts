@@ -16,19 +16,13 @@ import { auditCatalog } from '../../src/query/audit/audit.ts';
 import { diffRules } from '../../src/query/diff-rules.ts';
 import { synthesize } from '../../src/query/synth.ts';
 import { upgrade } from '../../src/query/upgrade.ts';
+import { deadlineCatalogOptions } from '../support/deadline-catalog.ts';
 
 const BUDGET_MS = 2000;
 /** What `--timeout` plus 1 s allows. */
 const SLACK_MS = 1000;
 
-const big = generateCatalog({
-  patches: 5000,
-  seed: 1,
-  maxStatesPerPatch: 1,
-  functionPool: 1,
-  blockChains: 0,
-  conflicts: 0,
-});
+const big = generateCatalog(deadlineCatalogOptions(5000));
 const middle = big.patches[2500]?.name ?? '';
 const first = big.patches[0]?.name ?? '';
 

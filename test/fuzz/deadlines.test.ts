@@ -9,15 +9,9 @@ import { generateCatalog } from '../../bench/generate.ts';
 import { loadRuleSet } from '../../src/ingest/rule-file.ts';
 import { conflictRules, findConflicts } from '../../src/query/conflicts.ts';
 import { loadMatrix } from '../../src/query/conflicts-replay.ts';
+import { deadlineCatalogOptions } from '../support/deadline-catalog.ts';
 
-const big = generateCatalog({
-  patches: 5000,
-  seed: 1,
-  maxStatesPerPatch: 1,
-  functionPool: 1,
-  blockChains: 0,
-  conflicts: 0,
-});
+const big = generateCatalog(deadlineCatalogOptions(5000));
 
 function upstream() {
   const rs = loadRuleSet('upstream');
