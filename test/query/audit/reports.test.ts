@@ -3,19 +3,18 @@
 // ruleId = finding kind and a catalog location; the self-contained HTML report loaded in headless
 // Chromium (Debian's `chromium`, driven by playwright-core): no request leaves the file, no
 // console error, the matrix and the findings are rendered; a screenshot goes to test-output/.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ajvDraft04 from 'ajv-draft-04';
 import ajvFormats from 'ajv-formats';
-import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalogFile } from '../../../src/ingest/index.ts';
 import { type AuditResult, auditCatalog } from '../../../src/query/audit/audit.ts';
 import { FINDING_KINDS } from '../../../src/query/audit/findings.ts';
 import { auditHtml } from '../../../src/report/html.ts';
 import { auditSarif } from '../../../src/report/sarif.ts';
+import { CHROMIUM, haveChromium, openReport } from '../../support/chromium.ts';
 import { checkedRuleSet } from '../../support/rules.ts';
 
 // CommonJS packages: under NodeNext the default import is `module.exports`.
@@ -32,7 +31,6 @@ function sarifValidator() {
 }
 
 const CATALOG = 'examples/vendor-stream/stream.catalog.yaml';
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = 'test-output/audit';
 
 let result: AuditResult;
@@ -83,7 +81,7 @@ describe('SARIF', () => {
 });
 
 describe('HTML in headless Chromium', () => {
-  const have = existsSync(CHROMIUM);
+  const have = haveChromium();
   if (!have)
     console.warn(
       `skipping the HTML browser test: ${CHROMIUM} is missing (apt-get install chromium)`,
@@ -96,33 +94,8 @@ describe('HTML in headless Chromium', () => {
       expect(html).not.toMatch(/<script|<link|@import|url\(|https?:\/\//i);
       const file = join(process.cwd(), OUT, 'vendor-stream.html');
       writeFileSync(file, html);
-      const profile = mkdtempSync(join(tmpdir(), 'klp-audit-chromium-'));
-      const browser = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        viewport: { width: 1100, height: 900 },
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      const { browser, page, errors, requests } = await openReport(file, 1100);
       try {
-        const page = await browser.newPage();
-        const errors: string[] = [];
-        const requests: string[] = [];
-        page.on('console', (m) => {
-          if (m.type() === 'error') errors.push(m.text());
-        });
-        page.on('pageerror', (e) => errors.push(e.message));
-        page.on('request', (r) => {
-          if (!r.url().startsWith('file://')) requests.push(r.url());
-        });
-        await page.goto(`file://${file}`);
         expect(await page.locator('#verdict').textContent()).toBe('error findings');
         expect(await page.locator('#findings tr.finding').count()).toBe(result.findings.length);
         const rows = await page.locator('#matrix tbody tr').count();

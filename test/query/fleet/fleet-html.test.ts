@@ -5,13 +5,13 @@
 // fewest operations that would admit the rollout, and the consistency findings are rendered;
 // a screenshot goes to test-output/. Skips the browser part with a message when chromium is
 // missing. Also: `--output` for the other formats (JSON, streamed NDJSON).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { bufferIo } from '../../../src/cli/io.ts';
 import { main } from '../../../src/cli/main.ts';
+import { CHROMIUM, haveChromium, openReport } from '../../support/chromium.ts';
 
 const FLEET = [
   'examples/fleet/fleet.ndjson',
@@ -20,7 +20,6 @@ const FLEET = [
   '--rollout',
   'klp_6_8_0_45_r4',
 ];
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = 'test-output/fleet';
 
 async function cli(args: string[]) {
@@ -65,7 +64,7 @@ describe('audit fleet --format html', () => {
     expect(lines).toEqual(inline.out.trim().split('\n'));
   });
 
-  const have = existsSync(CHROMIUM);
+  const have = haveChromium();
   if (!have)
     console.warn(
       `skipping the fleet HTML browser test: ${CHROMIUM} is missing (apt-get install chromium)`,
@@ -78,33 +77,8 @@ describe('audit fleet --format html', () => {
       await cli([...FLEET, '--format', 'html', '--output', file]);
       const doc = JSON.parse((await cli([...FLEET, '--format', 'json'])).out);
       const groups: JsonGroup[] = doc.groups;
-      const profile = mkdtempSync(join(tmpdir(), 'klp-fleet-chromium-'));
-      const browser = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        viewport: { width: 1200, height: 900 },
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      const { browser, page, errors, requests } = await openReport(file, 1200);
       try {
-        const page = await browser.newPage();
-        const errors: string[] = [];
-        const requests: string[] = [];
-        page.on('console', (m) => {
-          if (m.type() === 'error') errors.push(m.text());
-        });
-        page.on('pageerror', (e) => errors.push(e.message));
-        page.on('request', (req) => {
-          if (!req.url().startsWith('file://')) requests.push(req.url());
-        });
-        await page.goto(`file://${file}`);
         const rows = page.locator('#groups tr.group');
         expect(await rows.count()).toBe(groups.length);
         for (const [i, g] of groups.entries()) {
